@@ -1,0 +1,5 @@
+import sys
+
+from deliberate.cli import main
+
+sys.exit(main())

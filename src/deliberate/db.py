@@ -1,0 +1,129 @@
+"""Engine, sessions and SQLite connection discipline.
+
+Reads use :meth:`Database.read`, writes use :meth:`Database.write`. On SQLite a write
+transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock before it reads, so
+a read-then-write transaction can never lose an update to a concurrent one (it waits,
+up to the busy timeout, instead). Every SQLite connection gets WAL, foreign keys, a busy
+timeout and full synchronisation (an acknowledged commit survives a crash).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA synchronous=FULL",
+)
+HEALTH_TIMEOUT_S = 3.0
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; the message says why, without secrets."""
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_engine(url: str, begin: str, **kwargs: Any) -> AsyncEngine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+def create_engines(url: str, *, echo: bool = False) -> tuple[AsyncEngine, AsyncEngine]:
+    """(reader, writer). On PostgreSQL both are the same engine."""
+    if is_sqlite(url):
+        reader = _sqlite_engine(url, "BEGIN", echo=echo)
+        writer = _sqlite_engine(url, "BEGIN IMMEDIATE", echo=echo)
+        return reader, writer
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        connect_args={"timeout": 5} if "+asyncpg" in url else {},
+    )
+    return engine, engine
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.reader, self.writer = create_engines(url, echo=echo)
+        self._read_sessions = async_sessionmaker(
+            self.reader, class_=AsyncSession, expire_on_commit=False
+        )
+        self._write_sessions = async_sessionmaker(
+            self.writer, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.writer.dialect.name
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading; whatever it holds is rolled back at the end."""
+        async with self._read_sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction: committed when the block ends, rolled back on error."""
+        async with self._write_sessions() as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        try:
+            async with asyncio.timeout(HEALTH_TIMEOUT_S), self.reader.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except TimeoutError as exc:
+            raise DatabaseUnavailable("the database did not answer in time") from exc
+        except Exception as exc:
+            raise DatabaseUnavailable(
+                f"the database cannot be reached ({type(exc).__name__})"
+            ) from exc
+
+    async def dispose(self) -> None:
+        await self.reader.dispose()
+        if self.writer is not self.reader:
+            await self.writer.dispose()

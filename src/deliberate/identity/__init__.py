@@ -1,0 +1,1 @@
+"""Areas; later: verified residents and eligibility rules."""
