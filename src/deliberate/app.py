@@ -1,0 +1,80 @@
+"""The application factory: ``create_app(settings)`` wires everything together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+
+from deliberate.api.routes import OPENAPI_ROUTER_PATH, openapi_description
+from deliberate.config import Settings
+from deliberate.db import Database
+from deliberate.home.routes import HomeController
+from deliberate.resources import resource_dir
+from deliberate.web.errors import handle_exception
+from deliberate.web.health import healthz
+from deliberate.web.middleware import locale_middleware
+from deliberate.web.security import security_headers_hook
+from deliberate.web.templating import STATIC_PREFIX, template_config
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+CSRF_COOKIE = "__Host-csrftoken"
+CSRF_HEADER = "x-csrftoken"
+STATIC_MAX_AGE = 365 * 24 * 3600
+
+
+def provide_database(state: State) -> Database:
+    return state.database
+
+
+def create_app(settings: Settings) -> Litestar:
+    database = Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await database.dispose()
+
+    static_router = create_static_files_router(
+        path=STATIC_PREFIX,
+        directories=[resource_dir("static")],
+        cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE, public=True, immutable=True),
+        include_in_schema=False,
+    )
+    return Litestar(
+        route_handlers=[HomeController, healthz, openapi_description, static_router],
+        dependencies={"database": Provide(provide_database, sync_to_thread=False)},
+        middleware=[locale_middleware],
+        plugins=[HTMXPlugin()],
+        template_config=template_config(settings),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            cookie_secure=True,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name=CSRF_HEADER,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Deliberate open data",
+            version="1",
+            path=OPENAPI_ROUTER_PATH,
+            render_plugins=[JsonRenderPlugin(path="/openapi.json")],
+        ),
+        exception_handlers={Exception: handle_exception},
+        before_send=[security_headers_hook(production=settings.production)],
+        request_max_body_size=MAX_BODY_BYTES,
+        lifespan=[lifespan],
+        state=State({"settings": settings, "database": database}),
+        debug=False,
+    )

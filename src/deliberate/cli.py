@@ -1,0 +1,111 @@
+"""The ``deliberate`` command. Each subcommand exits 0 on success, and non-zero with a
+one-line reason on failure."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from deliberate.config import ConfigError, Settings
+
+
+class CommandError(Exception):
+    """A failure to report in one line."""
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise CommandError(f"configuration: {exc}") from exc
+
+
+def _migrate(settings: Settings) -> None:
+    from deliberate.migrate import upgrade
+
+    try:
+        upgrade(settings.database_url)
+    except Exception as exc:
+        raise CommandError(f"migration failed: {type(exc).__name__}: {exc}") from exc
+
+
+def cmd_migrate(_args: argparse.Namespace) -> None:
+    _migrate(_settings())
+    print("database is up to date")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    _migrate(settings)
+    print(f"Deliberate ({settings.env}) serving on http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(
+        "deliberate.asgi:create",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,  # client addresses come from DELIBERATE_TRUSTED_PROXIES only
+        server_header=False,
+        log_level="info" if settings.debug else "warning",
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from deliberate.db import Database
+    from deliberate.demo import database_is_empty, load_demo
+
+    settings = _settings()
+    if settings.production:
+        raise CommandError("demo data is for development only (DELIBERATE_ENV=production)")
+
+    async def load() -> None:
+        database = Database(settings.database_url)
+        try:
+            if args.if_empty and not await database_is_empty(database):
+                print("demo: the database already has data; nothing loaded")
+                return
+            report = await load_demo(database)
+        finally:
+            await database.dispose()
+        print("demo data loaded:")
+        for line in report.lines:
+            print(f"  {line}")
+
+    asyncio.run(load())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deliberate", description="Deliberate: participatory deliberation platform"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="apply migrations, then serve the application")
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    run.add_argument("--port", type=int, default=8000, help="port to listen on")
+    run.add_argument("--workers", type=int, default=1, help="worker processes")
+    run.set_defaults(func=cmd_run)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+
+    demo = commands.add_parser("demo", help="load the demonstration data (development only)")
+    demo.add_argument("--if-empty", action="store_true", help="load only into an empty database")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except CommandError as exc:
+        print(f"deliberate {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0

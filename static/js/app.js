@@ -1,0 +1,23 @@
+// Progressive enhancement only: every action works without this file.
+(function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var token = meta ? meta.getAttribute("content") : "";
+  // htmx requests carry the CSRF token in a header (forms also carry it as a field).
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (token) {
+      event.detail.headers["X-CSRFToken"] = token;
+    }
+  });
+  // Announce htmx updates to screen readers: a swapped element may carry
+  // data-announce="text to read out".
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var source = event.detail.elt;
+    var message = source && source.getAttribute ? source.getAttribute("data-announce") : null;
+    var live = document.getElementById("announcer");
+    if (message && live) {
+      live.textContent = "";
+      window.setTimeout(function () { live.textContent = message; }, 50);
+    }
+  });
+})();
