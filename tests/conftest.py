@@ -1,0 +1,130 @@
+"""Fixtures shared by the whole suite.
+
+Every test that asks for ``database_url`` (directly or through ``settings``, ``app`` or
+``client``) runs twice: on SQLite and on a real PostgreSQL server started for this run.
+Each test gets its own database, copied from a template built once through the Alembic
+migrations, so tests never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from deliberate.app import create_app
+from deliberate.config import Settings
+from deliberate.db import Database
+from deliberate.migrate import upgrade
+from tests.support.postgres import PostgresServer
+
+BACKENDS = ("sqlite", "postgresql")
+BASE_URL = "https://testserver.local"
+
+_backend_counts: dict[str, int] = dict.fromkeys(BACKENDS, 0)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: PostgresServer) -> str:
+    name = "deliberate_template"
+    postgres.sql(f"CREATE DATABASE {name}")
+    upgrade(postgres.url(name))
+    return name
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    _backend_counts[request.param] += 1
+    if request.param == "sqlite":
+        target = tmp_path / "test.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    template = request.getfixturevalue("postgres_template")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    server.sql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    try:
+        yield server.url(name)
+    finally:
+        server.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def make_settings(data_dir: Path, database_url: str, **env: str) -> Settings:
+    return Settings.from_env(
+        {"DELIBERATE_DATA_DIR": str(data_dir), "DELIBERATE_DATABASE_URL": database_url, **env}
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path / "data", database_url)
+
+
+@pytest.fixture
+async def database(settings: Settings) -> AsyncIterator[Database]:
+    db = Database(settings.database_url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
+        yield test_client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop in the main thread
+    while it runs, which the asyncio tests must not share."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    counts = ", ".join(f"{name}: {count} tests" for name, count in _backend_counts.items())
+    terminalreporter.write_line(f"database backends exercised: {counts}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under `make test`, a skipped test or an unexercised backend fails the run."""
+    if os.environ.get("DELIBERATE_STRICT_TESTS") != "1" or exitstatus != 0:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    unexercised = [name for name, count in _backend_counts.items() if count == 0]
+    if skipped or unexercised:
+        if reporter:
+            reporter.write_line(
+                f"strict mode: {skipped} skipped tests, unexercised backends: {unexercised}",
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

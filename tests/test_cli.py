@@ -1,0 +1,94 @@
+"""The `deliberate` command, run as a real process."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COMMANDS = ("run", "migrate", "demo")
+
+
+def deliberate(*args: str, env: dict[str, str], timeout: float = 60):
+    return subprocess.run(
+        [sys.executable, "-m", "deliberate", *args],
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def dev_env(tmp_path: Path) -> dict[str, str]:
+    return {"DELIBERATE_DATA_DIR": str(tmp_path / "data")}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_subcommand_has_help(command: str, dev_env: dict[str, str]) -> None:
+    result = deliberate(command, "--help", env=dev_env)
+    assert result.returncode == 0
+    assert "usage: deliberate" in result.stdout
+
+
+def test_migrate_then_demo_loads_only_into_an_empty_database(
+    dev_env: dict[str, str], tmp_path: Path
+) -> None:
+    migrated = deliberate("migrate", env=dev_env)
+    assert migrated.returncode == 0, migrated.stderr
+    assert (tmp_path / "data" / "deliberate.sqlite3").exists()
+
+    first = deliberate("demo", "--if-empty", env=dev_env)
+    assert first.returncode == 0, first.stderr
+    assert "demo data loaded" in first.stdout
+    assert "幸福社区" in first.stdout
+
+    second = deliberate("demo", "--if-empty", env=dev_env)
+    assert second.returncode == 0
+    assert "nothing loaded" in second.stdout
+
+
+def test_production_run_without_secrets_exits_with_the_reason(tmp_path: Path) -> None:
+    result = deliberate(
+        "run", env={"DELIBERATE_ENV": "production", "DELIBERATE_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "DELIBERATE_SECRET_KEY" in lines[0]
+    assert "DELIBERATE_SIGNING_CERT" in lines[0]
+    assert not (tmp_path / "deliberate.sqlite3").exists()
+
+
+def test_demo_is_refused_in_production(tmp_path: Path) -> None:
+    key = tmp_path / "k"
+    key.write_text("k")
+    env = {
+        "DELIBERATE_ENV": "production",
+        "DELIBERATE_DATA_DIR": str(tmp_path / "data"),
+        "DELIBERATE_SECRET_KEY": "s" * 40,
+        "DELIBERATE_CENSUS_KEY": "c" * 40,
+        "DELIBERATE_SIGNING_KEY": str(key),
+        "DELIBERATE_SIGNING_CERT": str(key),
+    }
+    result = deliberate("demo", env=env)
+    assert result.returncode == 1
+    assert "development only" in result.stderr
+
+
+def test_migrate_reports_an_unreachable_database_in_one_line(tmp_path: Path) -> None:
+    from tests.support.postgres import free_port
+
+    env = {
+        "DELIBERATE_DATA_DIR": str(tmp_path),
+        "DELIBERATE_DATABASE_URL": f"postgresql://nobody@127.0.0.1:{free_port()}/x",
+    }
+    result = deliberate("migrate", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith("deliberate migrate: migration failed")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_command_fails(dev_env: dict[str, str]) -> None:
+    assert deliberate("frobnicate", env=dev_env).returncode != 0

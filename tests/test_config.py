@@ -1,0 +1,102 @@
+import stat
+from ipaddress import ip_network
+from pathlib import Path
+
+import pytest
+
+from deliberate.config import PRODUCTION_SECRETS, ConfigError, Settings
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"DELIBERATE_DATA_DIR": str(tmp_path / "data"), **extra}
+
+
+def production_env(tmp_path: Path) -> dict[str, str]:
+    key = tmp_path / "signing.key"
+    cert = tmp_path / "signing.crt"
+    key.write_text("key")
+    cert.write_text("cert")
+    return env_for(
+        tmp_path,
+        DELIBERATE_ENV="production",
+        DELIBERATE_SECRET_KEY="s" * 40,
+        DELIBERATE_CENSUS_KEY="c" * 40,
+        DELIBERATE_SIGNING_KEY=str(key),
+        DELIBERATE_SIGNING_CERT=str(cert),
+        DELIBERATE_DATABASE_URL="postgresql://deliberate@db/deliberate",
+    )
+
+
+def test_development_defaults(tmp_path: Path) -> None:
+    settings = Settings.from_env(env_for(tmp_path))
+    assert settings.env == "development"
+    assert settings.debug
+    assert settings.database_url == (
+        f"sqlite+aiosqlite:///{(tmp_path / 'data').resolve() / 'deliberate.sqlite3'}"
+    )
+    assert settings.time_zone == "Asia/Shanghai"
+    assert settings.trusted_proxies == ()
+
+
+def test_development_secrets_are_generated_once_with_mode_0600(tmp_path: Path) -> None:
+    first = Settings.from_env(env_for(tmp_path))
+    second = Settings.from_env(env_for(tmp_path))
+    assert first.secret_key == second.secret_key
+    assert first.census_key == second.census_key
+    assert first.secret_key != first.census_key
+    assert len(first.secret_key) >= 32
+    for name in ("secret_key", "census_key"):
+        mode = stat.S_IMODE((tmp_path / "data" / name).stat().st_mode)
+        assert mode == 0o600
+    leftovers = [p.name for p in (tmp_path / "data").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_given_secrets_win_over_generated_ones(tmp_path: Path) -> None:
+    settings = Settings.from_env(env_for(tmp_path, DELIBERATE_SECRET_KEY="x" * 32))
+    assert settings.secret_key == "x" * 32
+    assert not (tmp_path / "data" / "secret_key").exists()
+
+
+def test_production_without_secrets_names_every_missing_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        Settings.from_env(env_for(tmp_path, DELIBERATE_ENV="production"))
+    for name in PRODUCTION_SECRETS:
+        assert name in str(error.value)
+    assert not (tmp_path / "data" / "secret_key").exists()
+
+
+def test_production_with_secrets(tmp_path: Path) -> None:
+    settings = Settings.from_env(production_env(tmp_path))
+    assert settings.production
+    assert not settings.debug
+    assert settings.database_url == "postgresql+asyncpg://deliberate@db/deliberate"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DELIBERATE_ENV", "staging", "DELIBERATE_ENV"),
+        ("DELIBERATE_SECRET_KEY", "short", "at least 32"),
+        ("DELIBERATE_DATABASE_URL", "mysql://x/y", "DELIBERATE_DATABASE_URL"),
+        ("DELIBERATE_TIME_ZONE", "Mars/Olympus", "unknown time zone"),
+        ("DELIBERATE_TRUSTED_PROXIES", "10.0.0.1, not-an-ip", "not-an-ip"),
+        ("DELIBERATE_SIGNING_KEY", "/nonexistent/key.pem", "does not exist"),
+    ],
+)
+def test_bad_values_are_refused_with_a_clear_message(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env_for(tmp_path, **{variable: value}))
+
+
+def test_trusted_proxies_are_parsed(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        env_for(tmp_path, DELIBERATE_TRUSTED_PROXIES="10.0.0.0/8, 127.0.0.1,::1")
+    )
+    assert settings.trusted_proxies == (
+        ip_network("10.0.0.0/8"),
+        ip_network("127.0.0.1/32"),
+        ip_network("::1/128"),
+    )
