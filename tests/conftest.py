@@ -28,6 +28,7 @@ BACKENDS = ("sqlite", "postgresql")
 BASE_URL = "https://testserver.local"
 
 _backend_counts: dict[str, int] = dict.fromkeys(BACKENDS, 0)
+_browser_tests_run = 0
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +79,20 @@ def make_settings(data_dir: Path, database_url: str, **env: str) -> Settings:
     )
 
 
+def production_env(tmp_path: Path) -> dict[str, str]:
+    """Everything production insists on (the signing files only need to exist for now)."""
+    key, cert = tmp_path / "signing.key", tmp_path / "signing.crt"
+    key.write_text("key")
+    cert.write_text("cert")
+    return {
+        "DELIBERATE_ENV": "production",
+        "DELIBERATE_SECRET_KEY": "s" * 48,
+        "DELIBERATE_CENSUS_KEY": "c" * 48,
+        "DELIBERATE_SIGNING_KEY": str(key),
+        "DELIBERATE_SIGNING_CERT": str(cert),
+    }
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path / "data", database_url)
@@ -109,9 +124,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _browser_tests_run
+    if report.when == "call" and "browser" in report.keywords:
+        _browser_tests_run += 1
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     counts = ", ".join(f"{name}: {count} tests" for name, count in _backend_counts.items())
     terminalreporter.write_line(f"database backends exercised: {counts}")
+    terminalreporter.write_line(f"browser tests run in headless Chromium: {_browser_tests_run}")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -121,10 +143,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
     unexercised = [name for name, count in _backend_counts.items() if count == 0]
+    if _browser_tests_run == 0:
+        unexercised.append("chromium")
     if skipped or unexercised:
         if reporter:
+            reporter.ensure_newline()
             reporter.write_line(
-                f"strict mode: {skipped} skipped tests, unexercised backends: {unexercised}",
+                f"strict mode: {skipped} skipped tests, not exercised: {unexercised}",
                 red=True,
             )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

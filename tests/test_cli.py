@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import production_env
+
 COMMANDS = ("run", "migrate", "demo")
 
 
@@ -62,16 +64,7 @@ def test_production_run_without_secrets_exits_with_the_reason(tmp_path: Path) ->
 
 
 def test_demo_is_refused_in_production(tmp_path: Path) -> None:
-    key = tmp_path / "k"
-    key.write_text("k")
-    env = {
-        "DELIBERATE_ENV": "production",
-        "DELIBERATE_DATA_DIR": str(tmp_path / "data"),
-        "DELIBERATE_SECRET_KEY": "s" * 40,
-        "DELIBERATE_CENSUS_KEY": "c" * 40,
-        "DELIBERATE_SIGNING_KEY": str(key),
-        "DELIBERATE_SIGNING_CERT": str(key),
-    }
+    env = {"DELIBERATE_DATA_DIR": str(tmp_path / "data"), **production_env(tmp_path)}
     result = deliberate("demo", env=env)
     assert result.returncode == 1
     assert "development only" in result.stderr

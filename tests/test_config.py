@@ -5,26 +5,11 @@ from pathlib import Path
 import pytest
 
 from deliberate.config import PRODUCTION_SECRETS, ConfigError, Settings
+from tests.conftest import production_env
 
 
 def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {"DELIBERATE_DATA_DIR": str(tmp_path / "data"), **extra}
-
-
-def production_env(tmp_path: Path) -> dict[str, str]:
-    key = tmp_path / "signing.key"
-    cert = tmp_path / "signing.crt"
-    key.write_text("key")
-    cert.write_text("cert")
-    return env_for(
-        tmp_path,
-        DELIBERATE_ENV="production",
-        DELIBERATE_SECRET_KEY="s" * 40,
-        DELIBERATE_CENSUS_KEY="c" * 40,
-        DELIBERATE_SIGNING_KEY=str(key),
-        DELIBERATE_SIGNING_CERT=str(cert),
-        DELIBERATE_DATABASE_URL="postgresql://deliberate@db/deliberate",
-    )
 
 
 def test_development_defaults(tmp_path: Path) -> None:
@@ -67,7 +52,13 @@ def test_production_without_secrets_names_every_missing_one(tmp_path: Path) -> N
 
 
 def test_production_with_secrets(tmp_path: Path) -> None:
-    settings = Settings.from_env(production_env(tmp_path))
+    settings = Settings.from_env(
+        env_for(
+            tmp_path,
+            **production_env(tmp_path),
+            DELIBERATE_DATABASE_URL="postgresql://deliberate@db/deliberate",
+        )
+    )
     assert settings.production
     assert not settings.debug
     assert settings.database_url == "postgresql+asyncpg://deliberate@db/deliberate"

@@ -7,12 +7,13 @@ from typing import Annotated
 import pytest
 from litestar import Litestar, get, post
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import TooManyRequestsException
 from litestar.params import Body
 from litestar.testing import AsyncTestClient
 
 from deliberate.app import CSRF_COOKIE, MAX_BODY_BYTES, create_app
 from deliberate.web.security import CONTENT_SECURITY_POLICY, HSTS
-from tests.conftest import BASE_URL, make_settings
+from tests.conftest import BASE_URL, make_settings, production_env
 from tests.support.html import read_page
 
 Client = AsyncTestClient[Litestar]
@@ -35,25 +36,15 @@ async def echo(
     return "accepted " + data.get("name", "")
 
 
+@get("/test-only/throttled", include_in_schema=False)
+async def throttled() -> str:
+    raise TooManyRequestsException(headers={"Retry-After": "42", "RateLimit-Limit": "5"})
+
+
 def with_probes(app: Litestar) -> Litestar:
-    for handler in (boom, api_boom, echo):
+    for handler in (boom, api_boom, echo, throttled):
         app.register(handler)
     return app
-
-
-def production_settings(tmp_path: Path, database_url: str):
-    key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
-    key.write_text("k")
-    cert.write_text("c")
-    return make_settings(
-        tmp_path / "prod",
-        database_url,
-        DELIBERATE_ENV="production",
-        DELIBERATE_SECRET_KEY="p" * 48,
-        DELIBERATE_CENSUS_KEY="q" * 48,
-        DELIBERATE_SIGNING_KEY=str(key),
-        DELIBERATE_SIGNING_CERT=str(cert),
-    )
 
 
 def assert_security_headers(headers, *, production: bool = False) -> None:
@@ -79,7 +70,8 @@ async def probed(app: Litestar):
 
 @pytest.fixture
 async def production(tmp_path: Path, database_url: str):
-    app = with_probes(create_app(production_settings(tmp_path, database_url)))
+    settings = make_settings(tmp_path / "prod", database_url, **production_env(tmp_path))
+    app = with_probes(create_app(settings))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
         yield client
 
@@ -220,3 +212,14 @@ async def test_wrong_method_is_a_page(probed: Client) -> None:
 async def test_malformed_cookie_header_does_not_break_the_page(probed: Client) -> None:
     response = await probed.get("/", headers={"Cookie": '__Host-lang="; ;;=;\\x00'})
     assert response.status_code == 200
+
+
+async def test_429_is_a_page_that_says_when_to_retry(probed: Client) -> None:
+    response = await probed.get("/test-only/throttled")
+    assert response.status_code == 429
+    assert response.headers["retry-after"] == "42"
+    assert response.headers["ratelimit-limit"] == "5"
+    page = read_page(response.text)
+    assert page.h1 == ["请求过于频繁"]
+    assert "42 秒后重试" in page.text
+    assert_security_headers(response.headers)
