@@ -147,7 +147,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         unexercised.append("chromium")
     if skipped or unexercised:
         if reporter:
-            reporter.ensure_newline()
+            reporter.write("\n")
             reporter.write_line(
                 f"strict mode: {skipped} skipped tests, not exercised: {unexercised}",
                 red=True,
