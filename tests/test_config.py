@@ -91,3 +91,27 @@ def test_trusted_proxies_are_parsed(tmp_path: Path) -> None:
         ip_network("127.0.0.1/32"),
         ip_network("::1/128"),
     )
+
+
+def test_development_signing_pair_is_generated_once_and_chains_to_its_ca(
+    tmp_path: Path,
+) -> None:
+    from cryptography import x509
+
+    first = Settings.from_env(env_for(tmp_path))
+    second = Settings.from_env(env_for(tmp_path))
+    assert (first.signing_key, first.signing_cert) == (second.signing_key, second.signing_cert)
+    assert stat.S_IMODE(first.signing_key.stat().st_mode) == 0o600
+    signer = x509.load_pem_x509_certificate(first.signing_cert.read_bytes())
+    ca = x509.load_pem_x509_certificate((first.signing_cert.parent / "dev-ca.crt").read_bytes())
+    signer.verify_directly_issued_by(ca)
+    assert "not trusted" in signer.subject.rfc4514_string()
+    key_usage = signer.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert key_usage.digital_signature and key_usage.content_commitment
+
+
+def test_signing_key_without_certificate_is_refused(tmp_path: Path) -> None:
+    key = tmp_path / "key.pem"
+    key.write_text("k")
+    with pytest.raises(ConfigError, match="go together"):
+        Settings.from_env(env_for(tmp_path, DELIBERATE_SIGNING_KEY=str(key)))

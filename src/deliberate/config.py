@@ -15,6 +15,8 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from deliberate.devkeys import ensure_dev_signing_pair
+
 ENVIRONMENTS = ("development", "production")
 PRODUCTION_SECRETS = (
     "DELIBERATE_SECRET_KEY",
@@ -36,8 +38,8 @@ class Settings:
     database_url: str
     secret_key: str
     census_key: str
-    signing_key: Path | None
-    signing_cert: Path | None
+    signing_key: Path
+    signing_cert: Path
     smtp_url: str | None
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
     time_zone: str = "Asia/Shanghai"
@@ -97,6 +99,12 @@ class Settings:
 
         signing_key = _existing_file(get("DELIBERATE_SIGNING_KEY"), "DELIBERATE_SIGNING_KEY")
         signing_cert = _existing_file(get("DELIBERATE_SIGNING_CERT"), "DELIBERATE_SIGNING_CERT")
+        if (signing_key is None) != (signing_cert is None):
+            raise ConfigError(
+                "DELIBERATE_SIGNING_KEY and DELIBERATE_SIGNING_CERT go together: set both"
+            )
+        if signing_key is None:
+            signing_key, signing_cert = ensure_dev_signing_pair(data_dir)
 
         time_zone = get("DELIBERATE_TIME_ZONE") or "Asia/Shanghai"
         try:
