@@ -55,70 +55,62 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def _generate(directory: Path) -> None:
+def _certificate(
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    *,
+    is_ca: bool,
+) -> x509.Certificate:
+    """A CA certificate (signs certificates) or a signer one (signs documents)."""
     now = datetime.now(UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name("Deliberate development CA")
-    ca_cert = (
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(minutes=5))
         .not_valid_after(now + VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=0 if is_ca else None), True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
+                digital_signature=not is_ca,
+                content_commitment=not is_ca,
                 key_encipherment=False,
                 data_encipherment=False,
                 key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
+                key_cert_sign=is_ca,
+                crl_sign=is_ca,
                 encipher_only=False,
                 decipher_only=False,
             ),
             critical=True,
         )
         .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    signer_key = ec.generate_private_key(ec.SECP256R1())
-    signer_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("Deliberate development minutes signer"))
-        .issuer_name(ca_name)
-        .public_key(signer_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
             critical=False,
         )
-        .sign(ca_key, hashes.SHA256())
+    )
+    if not is_ca:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
+        )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _generate(directory: Path) -> None:
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name("Deliberate development CA")
+    ca_cert = _certificate(ca_name, ca_name, ca_key.public_key(), ca_key, is_ca=True)
+    signer_key = ec.generate_private_key(ec.SECP256R1())
+    signer_cert = _certificate(
+        _name("Deliberate development minutes signer"),
+        ca_name,
+        signer_key.public_key(),
+        ca_key,
+        is_ca=False,
     )
     pem = serialization.Encoding.PEM
     private = serialization.PrivateFormat.PKCS8
