@@ -22,6 +22,7 @@ from deliberate.app import create_app
 from deliberate.config import Settings
 from deliberate.db import Database
 from deliberate.migrate import upgrade
+from tests.support.accounts import PeerShim
 from tests.support.postgres import PostgresServer
 
 BACKENDS = ("sqlite", "postgresql")
@@ -114,7 +115,8 @@ def app(settings: Settings) -> Litestar:
 
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
+    async with AsyncTestClient(app=PeerShim(app), base_url=BASE_URL) as test_client:  # type: ignore[arg-type]
+        test_client.follow_redirects = False  # tests look at each redirect, as a browser gets it
         yield test_client
 
 

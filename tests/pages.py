@@ -1,6 +1,11 @@
 """The registry of pages. Every HTML page of the app is listed here (a test checks that
-no GET route is missing); the browser suite visits each one in both languages and runs
-axe-core on it. Later features add their pages, with the role that sees them."""
+no GET route is missing); the browser suite visits each one in both languages as the
+given user and runs axe-core on it. Later features add their pages, with the role that
+sees them.
+
+Users (made by the browser fixtures): None (signed out), "resident", "unconfirmed",
+"admin" and "chair" (both past two-factor), "pending" (password accepted, code not yet).
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,37 @@ class PageSpec:
     route: str  # the route template, as Litestar knows it
     path: str  # a concrete address to visit (with demo data loaded)
     status: int = 200
-    as_user: str | None = None  # None: visited signed out
+    as_user: str | None = None
 
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "/", "/"),
+    PageSpec("home-signed-in", "/", "/", as_user="resident"),
     PageSpec("not-found", "/{path:path}", "/this/page/does-not-exist", status=404),
     PageSpec("unknown-language", "/", "/?lang=xx", status=400),
+    PageSpec("register", "/accounts/register", "/accounts/register"),
+    PageSpec("privacy", "/accounts/privacy", "/accounts/privacy"),
+    PageSpec("login", "/accounts/login", "/accounts/login"),
+    PageSpec("forgot", "/accounts/password/forgot", "/accounts/password/forgot"),
+    PageSpec(
+        "reset-invalid", "/accounts/password/reset", "/accounts/password/reset?token=x", status=400
+    ),
+    PageSpec("verify", "/accounts/login/verify", "/accounts/login/verify", as_user="pending"),
+    PageSpec("confirm", "/accounts/confirm", "/accounts/confirm", as_user="unconfirmed"),
+    PageSpec("account", "/accounts", "/accounts", as_user="resident"),
+    PageSpec("account-unconfirmed", "/accounts", "/accounts", as_user="unconfirmed"),
+    PageSpec("password", "/accounts/password", "/accounts/password", as_user="resident"),
+    PageSpec("sessions", "/accounts/sessions", "/accounts/sessions", as_user="resident"),
+    PageSpec("session", "/accounts/session", "/accounts/session", as_user="resident"),
+    PageSpec("two-factor-off", "/accounts/two-factor", "/accounts/two-factor", as_user="resident"),
+    PageSpec("two-factor-on", "/accounts/two-factor", "/accounts/two-factor", as_user="admin"),
+    PageSpec("data", "/accounts/data", "/accounts/data", as_user="resident"),
+    PageSpec("delete", "/accounts/delete", "/accounts/delete", as_user="resident"),
+    PageSpec("admin", "/admin", "/admin", as_user="admin"),
+    PageSpec("admin-users", "/admin/users", "/admin/users", as_user="admin"),
+    PageSpec("admin-outbox", "/admin/outbox", "/admin/outbox", as_user="admin"),
+    PageSpec("admin-audit", "/admin/audit", "/admin/audit", as_user="admin"),
+    PageSpec("committees", "/committees", "/committees", as_user="chair"),
 )
 
 # GET routes that are not HTML pages.

@@ -14,12 +14,28 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
 
+from deliberate.accounts.guards import RedirectRequired
+from deliberate.accounts.middleware import session_middleware
+from deliberate.accounts.routes import SignInController
+from deliberate.accounts.routes_profile import AccountController
+from deliberate.accounts.tokens import Keys
+from deliberate.admin.routes import AdminController
 from deliberate.api.routes import OPENAPI_ROUTER_PATH, openapi_description
 from deliberate.config import Settings
 from deliberate.db import Database
+from deliberate.errors import DomainError
 from deliberate.home.routes import HomeController
+from deliberate.identity.routes import CommitteeController
+from deliberate.mail.delivery import delivery_hook
 from deliberate.resources import resource_dir
-from deliberate.web.errors import handle_exception
+from deliberate.throttle.services import Throttled
+from deliberate.web import logs
+from deliberate.web.errors import (
+    handle_domain_error,
+    handle_exception,
+    handle_redirect,
+    handle_throttled,
+)
 from deliberate.web.health import healthz
 from deliberate.web.middleware import locale_middleware
 from deliberate.web.security import security_headers_hook
@@ -36,6 +52,7 @@ def provide_database(state: State) -> Database:
 
 
 def create_app(settings: Settings) -> Litestar:
+    logs.configure(settings.debug)
     database = Database(settings.database_url)
 
     @asynccontextmanager
@@ -52,9 +69,19 @@ def create_app(settings: Settings) -> Litestar:
         include_in_schema=False,
     )
     return Litestar(
-        route_handlers=[HomeController, healthz, openapi_description, static_router],
+        route_handlers=[
+            HomeController,
+            SignInController,
+            AccountController,
+            AdminController,
+            CommitteeController,
+            healthz,
+            openapi_description,
+            static_router,
+        ],
         dependencies={"database": Provide(provide_database, sync_to_thread=False)},
-        middleware=[locale_middleware],
+        # Outermost first: the session is known before the locale is chosen.
+        middleware=[session_middleware, locale_middleware],
         plugins=[HTMXPlugin()],
         template_config=template_config(settings),
         csrf_config=CSRFConfig(
@@ -71,10 +98,19 @@ def create_app(settings: Settings) -> Litestar:
             path=OPENAPI_ROUTER_PATH,
             render_plugins=[JsonRenderPlugin(path="/openapi.json")],
         ),
-        exception_handlers={Exception: handle_exception},
+        exception_handlers={
+            RedirectRequired: handle_redirect,
+            Throttled: handle_throttled,
+            DomainError: handle_domain_error,
+            Exception: handle_exception,
+        },
+        after_response=delivery_hook(settings, database),
         before_send=[security_headers_hook(production=settings.production)],
         request_max_body_size=MAX_BODY_BYTES,
         lifespan=[lifespan],
-        state=State({"settings": settings, "database": database}),
+        state=State(
+            {"settings": settings, "database": database, "account_keys": Keys(settings.secret_key)}
+        ),
         debug=False,
+        logging_config=None,  # ours: web/logs.py (UTC, one line per event)
     )

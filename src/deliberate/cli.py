@@ -78,6 +78,70 @@ def cmd_demo(args: argparse.Namespace) -> None:
     asyncio.run(load())
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    if not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise CommandError("no password on standard input")
+        return password
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def cmd_users_create(args: argparse.Namespace) -> None:
+    from deliberate.accounts.admin_tasks import TaskError, create_user
+    from deliberate.db import Database
+
+    settings = _settings()
+    password = _read_password(args)
+
+    async def create() -> str:
+        database = Database(settings.database_url)
+        try:
+            user = await create_user(
+                database,
+                login=args.email,
+                password=password,
+                role=args.role,
+                display_name=args.name,
+                area_code=args.area,
+            )
+        except TaskError as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            await database.dispose()
+        return user.login
+
+    login = asyncio.run(create())
+    print(f"created {args.role} {login}")
+    if args.role in ("admin", "officer"):
+        print("two-factor sign-in will be set up at the first privileged page")
+
+
+def cmd_audit_verify(_args: argparse.Namespace) -> None:
+    from deliberate.audit.services import verify
+    from deliberate.db import Database
+
+    settings = _settings()
+
+    async def check():
+        database = Database(settings.database_url)
+        try:
+            async with database.read() as session:
+                return await verify(session)
+        finally:
+            await database.dispose()
+
+    checked, broken = asyncio.run(check())
+    if broken is not None:
+        raise CommandError(f"broken at event {broken.seq}: {broken.reason}")
+    print(f"audit log intact: {checked} events")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deliberate", description="Deliberate: participatory deliberation platform"
@@ -96,6 +160,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="load the demonstration data (development only)")
     demo.add_argument("--if-empty", action="store_true", help="load only into an empty database")
     demo.set_defaults(func=cmd_demo)
+
+    users = commands.add_parser("users", help="manage accounts")
+    users_commands = users.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
+    create = users_commands.add_parser(
+        "create", help="create a confirmed account (password from stdin or a prompt)"
+    )
+    create.add_argument("--email", required=True, help="e-mail address or mobile number")
+    create.add_argument("--role", required=True, choices=("resident", "admin", "officer"))
+    create.add_argument("--area", help="area code (required for an officer)")
+    create.add_argument("--name", help="display name (default: the part before @)")
+    create.set_defaults(func=cmd_users_create)
+
+    audit = commands.add_parser("audit", help="the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    verify = audit_commands.add_parser("verify", help="check the whole hash chain")
+    verify.set_defaults(func=cmd_audit_verify)
     return parser
 
 

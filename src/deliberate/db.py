@@ -32,9 +32,10 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_PRAGMAS = (
+    # The busy timeout first: the pragmas after it may need a lock another writer holds.
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
     "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
-    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
     "PRAGMA synchronous=FULL",
 )
 HEALTH_TIMEOUT_S = 3.0

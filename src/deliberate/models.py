@@ -3,8 +3,26 @@
 from sqlmodel import SQLModel
 
 from deliberate import db as _db  # noqa: F401  (sets the naming convention first)
-from deliberate.identity.models import Area
+from deliberate.accounts.models import AccountToken, RecoveryCode, User, UserSession
+from deliberate.audit.models import AuditEvent, AuditHead
+from deliberate.identity.models import Area, AreaOfficer, Committee, CommitteeMember
+from deliberate.mail.models import OutboxMessage
+from deliberate.throttle.models import ThrottleBucket
 
 metadata = SQLModel.metadata
 
-__all__ = ["Area", "metadata"]
+__all__ = [
+    "AccountToken",
+    "Area",
+    "AreaOfficer",
+    "AuditEvent",
+    "AuditHead",
+    "Committee",
+    "CommitteeMember",
+    "OutboxMessage",
+    "RecoveryCode",
+    "ThrottleBucket",
+    "User",
+    "UserSession",
+    "metadata",
+]

@@ -20,4 +20,15 @@
       window.setTimeout(function () { live.textContent = message; }, 50);
     }
   });
+  // Warn two minutes before an idle session ends, with a button to stay signed in.
+  var expires = document.body.getAttribute("data-session-expires");
+  var warning = document.getElementById("session-warning");
+  if (expires && warning) {
+    var wait = Date.parse(expires) - 2 * 60 * 1000 - Date.now();
+    window.setTimeout(function () {
+      warning.hidden = false;
+      var button = warning.querySelector("button");
+      if (button) { button.focus(); }
+    }, Math.max(wait, 0));
+  }
 })();

@@ -3,17 +3,22 @@ driven by Playwright; never `playwright install`)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
+from deliberate.config import Settings
+from deliberate.db import Database
+from tests.support.accounts import Person, make_person
 from tests.support.postgres import free_port
 
 CHROMIUM = os.environ.get("DELIBERATE_CHROMIUM", "/usr/bin/chromium")
@@ -39,9 +44,33 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 class Server:
-    def __init__(self, base_url: str, log: Path) -> None:
+    def __init__(self, base_url: str, log: Path, people: dict[str, Person]) -> None:
         self.base_url = base_url
         self.log = log
+        self.people = people
+
+
+# The people the page registry visits as (tests/pages.py); "pending" is an admin who
+# gave the password but not yet the code.
+ROLES = {
+    "resident": {"login": "resident@example.org"},
+    "unconfirmed": {"login": "unconfirmed@example.org", "confirmed": False},
+    "admin": {"login": "admin@example.org", "role": "admin", "totp": True},
+    "chair": {"login": "chair@example.org", "totp": True, "committee_role": "chair"},
+    "pending": {"login": "pending@example.org", "role": "admin", "totp": True},
+}
+
+
+async def _make_people(env: dict[str, str]) -> dict[str, Person]:
+    settings = Settings.from_env(env)
+    database = Database(settings.database_url)
+    try:
+        return {
+            name: await make_person(database, settings, **options)  # type: ignore[arg-type]
+            for name, options in ROLES.items()
+        }
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture(scope="package")
@@ -55,6 +84,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     subprocess.run(
         [sys.executable, "-m", "deliberate", "demo"], env=env, check=True, capture_output=True
     )
+    # Playwright's sync API may already hold an event loop in this thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        people = pool.submit(asyncio.run, _make_people(env)).result()
     port = free_port()
     log = data / "server.log"
     with log.open("w") as out:
@@ -76,7 +108,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start:\n" + log.read_text())
             time.sleep(0.1)
-        yield Server(base_url, log)
+        yield Server(base_url, log, people)
     finally:
         process.terminate()
         try:
@@ -116,3 +148,36 @@ def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
         yield ctx
     finally:
         ctx.close()
+
+
+def sign_in_browser(browser: Browser, server: Server, who: str, state_path: Path) -> None:
+    """Sign in through the real pages (with the TOTP code when the person has one) and
+    save the browser state for the page visits."""
+    person = server.people[who]
+    context = browser.new_context(base_url=server.base_url)
+    try:
+        page = context.new_page()
+        page.goto("/accounts/login")
+        page.fill("#field-login", person.login)
+        page.fill("#field-password", person.password)
+        page.click("main button[type=submit]")
+        if person.totp_secret and who != "pending":
+            page.wait_for_url("**/accounts/login/verify**")
+            page.fill("#field-code", person.totp_code())
+            page.click("main button[type=submit]")
+            page.wait_for_url("**/accounts")
+        context.storage_state(path=str(state_path))
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="package")
+def signed_in_states(
+    browser: Browser, server: Server, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("browser-states")
+    states = {}
+    for who in ROLES:
+        states[who] = folder / f"{who}.json"
+        sign_in_browser(browser, server, who, states[who])
+    return states

@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from deliberate.db import Database
-from deliberate.demo import DEMO_AREAS, database_is_empty, load_demo
+from deliberate.demo import database_is_empty
 from deliberate.identity import queries, services
 from deliberate.identity.models import Area, AreaKind
 
@@ -44,14 +44,3 @@ async def test_database_enforces_kind_and_unique_code(database: Database) -> Non
         async with database.write() as session:
             session.add(Area(code="y", name="Y", kind="city"))
             session.add(Area(code="y", name="Y2", kind="city"))
-
-
-async def test_demo_loads_once_and_reloads_in_place(database: Database) -> None:
-    assert await database_is_empty(database)
-    report = await load_demo(database)
-    assert len(report.lines) == len(DEMO_AREAS)
-    await load_demo(database)
-    async with database.read() as session:
-        assert await queries.count_areas(session) == len(DEMO_AREAS)
-        tree = await queries.area_tree(session)
-    assert tree[0].area.code == "demo"

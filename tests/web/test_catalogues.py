@@ -62,8 +62,15 @@ def test_every_source_string_is_in_the_catalogue(locale: str) -> None:
 def test_compiled_catalogue_matches_the_po_file(locale: str) -> None:
     mo_path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.mo"
     compiled = read_mo(io.BytesIO(mo_path.read_bytes()))
-    po = {m.id: m.string for m in catalog(locale) if m.id}
-    mo = {m.id: m.string for m in compiled if m.id}
+
+    def entries(messages) -> dict:
+        def frozen(value):
+            return tuple(value) if isinstance(value, list | tuple) else value
+
+        return {frozen(m.id): frozen(m.string) for m in messages if m.id}
+
+    po = entries(catalog(locale))
+    mo = entries(compiled)
     assert mo == po, f"run `make messages` to recompile {locale}"
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -39,3 +39,63 @@ class Area(SQLModel, table=True):
         if locale.startswith("en") and self.name_en:
             return self.name_en
         return self.name
+
+
+class CommitteeRole(StrEnum):
+    chair = "chair"
+    secretary = "secretary"
+    member = "member"
+
+
+class Committee(SQLModel, table=True):
+    """A residents' committee (or street office) that runs consultations for an area."""
+
+    __tablename__ = "committee"
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False)
+    )
+    name: str = Field(max_length=100)
+    name_en: str | None = Field(default=None, max_length=100)
+
+    def display_name(self, locale: str) -> str:
+        if locale.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class CommitteeMember(SQLModel, table=True):
+    __tablename__ = "committee_member"
+    __table_args__ = (
+        UniqueConstraint("committee_id", "user_id"),
+        CheckConstraint("role IN ('chair', 'secretary', 'member')", name="role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    committee_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("committee.id", ondelete="CASCADE"), nullable=False)
+    )
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    role: str = Field(max_length=16)
+
+
+class AreaOfficer(SQLModel, table=True):
+    """A verification officer of an area."""
+
+    __tablename__ = "area_officer"
+    __table_args__ = (UniqueConstraint("area_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
+    )
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )

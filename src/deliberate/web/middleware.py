@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qs
 
 from litestar.datastructures import Cookie, MutableScopeHeaders
@@ -10,6 +9,7 @@ from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from deliberate.web import i18n
+from deliberate.web.cookies import host_cookie, scope_cookies
 
 
 class UnknownLanguage(HTTPException):
@@ -21,32 +21,23 @@ class UnknownLanguage(HTTPException):
 
 
 def locale_for_scope(scope: Scope) -> i18n.LocaleChoice:
-    """The locale of a request, from its query string, cookie and Accept-Language."""
+    """The locale of a request: ``?lang=``, the remembered choice (cookie), the signed-in
+    person's setting, Accept-Language, zh-CN."""
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     query_lang = query["lang"][-1] if "lang" in query else None
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    remembered = None
-    if "cookie" in headers:
-        cookie: SimpleCookie = SimpleCookie()
-        try:
-            cookie.load(headers["cookie"])
-        except CookieError:  # a malformed Cookie header must not break the page
-            cookie = SimpleCookie()
-        if i18n.LANG_COOKIE in cookie:
-            remembered = cookie[i18n.LANG_COOKIE].value
-    return i18n.choose_locale(query_lang, remembered, headers.get("accept-language"))
+    accept = next(
+        (v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"accept-language"),
+        None,
+    )
+    remembered = scope_cookies(scope).get(i18n.LANG_COOKIE)
+    if remembered is None:
+        auth = scope.get("state", {}).get("auth")
+        remembered = i18n.LOCALES.get(auth.user.locale) if auth is not None else None
+    return i18n.choose_locale(query_lang, remembered, accept)
 
 
-def lang_cookie_header(locale: str) -> str:
-    return Cookie(
-        key=i18n.LANG_COOKIE,
-        value=i18n.LOCALES[locale],
-        path="/",
-        max_age=i18n.LANG_COOKIE_MAX_AGE,
-        secure=True,
-        httponly=True,
-        samesite="lax",
-    ).to_header(header="")
+def lang_cookie(locale: str) -> Cookie:
+    return host_cookie(i18n.LANG_COOKIE, i18n.LOCALES[locale], max_age=i18n.LANG_COOKIE_MAX_AGE)
 
 
 def locale_middleware(app: ASGIApp) -> ASGIApp:
@@ -65,7 +56,7 @@ def locale_middleware(app: ASGIApp) -> ASGIApp:
         async def remembering_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 MutableScopeHeaders.from_message(message).add(  # type: ignore[arg-type]
-                    "set-cookie", lang_cookie_header(choice.locale)
+                    "set-cookie", lang_cookie(choice.locale).to_header(header="")
                 )
             await send(message)
 

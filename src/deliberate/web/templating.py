@@ -64,10 +64,16 @@ def build_environment(settings: Settings) -> Environment:
         params.append(("lang", lang))
         return request.url.path + "?" + urlencode(params)
 
+    @pass_context
+    def current_auth(context: Any) -> Any:
+        request = context.get("request")
+        return request.scope.get("state", {}).get("auth") if request is not None else None
+
     tz = settings.tz
     env.globals.update(
         static_url=static_url,
         csrf_token=csrf_token,
+        current_auth=current_auth,
         url_with_lang=url_with_lang,
         current_locale=i18n.current_locale,
         html_lang=i18n.html_lang,

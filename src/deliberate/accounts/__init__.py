@@ -1,0 +1,1 @@
+"""Accounts: registration, sign-in, two-factor, sessions, roles, export and deletion."""

@@ -1,0 +1,48 @@
+"""Who is asking: the signed-in user, their session and the roles that make them
+privileged. Loaded once per request by :mod:`deliberate.accounts.middleware`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from deliberate.accounts import policy
+from deliberate.accounts.models import User, UserSession
+
+
+@dataclass(frozen=True)
+class Auth:
+    user: User
+    session: UserSession
+    committee_member: bool
+    officer: bool
+
+    @property
+    def privileged(self) -> bool:
+        """Roles that must use two-factor (experts join when credentials exist)."""
+        return self.user.is_admin or self.committee_member or self.officer
+
+    @property
+    def second_factor(self) -> bool:
+        return self.session.second_factor_at is not None
+
+    @property
+    def awaiting_second_factor(self) -> bool:
+        """Password accepted, code not yet: not signed in for any other purpose."""
+        return self.user.has_totp and not self.second_factor
+
+    @property
+    def signed_in(self) -> bool:
+        return not self.awaiting_second_factor
+
+    @property
+    def confirmed(self) -> bool:
+        return self.user.confirmed_at is not None
+
+    def expires_at(self) -> datetime:
+        return policy.expires_at(
+            created_at=self.session.created_at,
+            last_seen_at=self.session.last_seen_at,
+            absolute_at=self.session.expires_at,
+            privileged=self.privileged,
+        )

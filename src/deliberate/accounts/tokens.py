@@ -1,0 +1,91 @@
+"""Secret material: random tokens, keyed hashes for stored secrets, TOTP secret encryption.
+
+All keys are derived from ``DELIBERATE_SECRET_KEY`` with HKDF, one key per purpose, so a
+keyed hash of a reset token can never be confused with one of a recovery code.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets as _random
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def derive_key(secret_key: str, purpose: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"deliberate", info=purpose.encode()
+    ).derive(secret_key.encode())
+
+
+class Keys:
+    """Per-purpose keys, derived once from the deployment's secret key."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._tokens = derive_key(secret_key, "account-tokens")
+        self._recovery = derive_key(secret_key, "recovery-codes")
+        self._device = derive_key(secret_key, "device-cookies")
+        self._login = derive_key(secret_key, "login-throttle")
+        self._totp = Fernet(base64.urlsafe_b64encode(derive_key(secret_key, "totp-secrets")))
+
+    def token_hash(self, token: str) -> str:
+        return hmac.new(self._tokens, token.encode(), hashlib.sha256).hexdigest()
+
+    def recovery_hash(self, code: str) -> str:
+        return hmac.new(self._recovery, code.encode(), hashlib.sha256).hexdigest()
+
+    def login_tag(self, login: str) -> str:
+        """A stable pseudonym for a login name, for throttle keys (never the address)."""
+        return hmac.new(self._login, login.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def device_signature(self, payload: str) -> str:
+        return hmac.new(self._device, payload.encode(), hashlib.sha256).hexdigest()
+
+    def encrypt_totp(self, secret: str) -> str:
+        return self._totp.encrypt(secret.encode()).decode()
+
+    def decrypt_totp(self, token: str) -> str | None:
+        try:
+            return self._totp.decrypt(token.encode()).decode()
+        except InvalidToken:
+            return None
+
+
+def session_token() -> str:
+    """256 random bits for a session cookie."""
+    return _random.token_urlsafe(32)
+
+
+def session_hash(token: str) -> str:
+    """Sessions are looked up by SHA-256: the token itself has 256 bits of entropy."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def numeric_code(digits: int = 6) -> str:
+    return f"{_random.randbelow(10**digits):0{digits}d}"
+
+
+def url_token() -> str:
+    return _random.token_urlsafe(32)
+
+
+def public_id() -> str:
+    return _random.token_hex(16)
+
+
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+
+
+def recovery_code() -> str:
+    """Ten characters (about 49 bits) shown as two groups: ``xxxxx-xxxxx``."""
+    raw = "".join(_random.choice(RECOVERY_ALPHABET) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def normalise_recovery_code(value: str) -> str:
+    cleaned = "".join(ch for ch in value.lower() if ch in RECOVERY_ALPHABET)
+    return f"{cleaned[:5]}-{cleaned[5:]}" if len(cleaned) == 10 else ""

@@ -1,0 +1,1 @@
+"""Administration: users and roles, the outbox, the audit log. Two-factor required."""

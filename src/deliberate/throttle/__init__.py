@@ -1,0 +1,1 @@
+"""Throttling of guessable actions (sign-in, codes, resets), shared by all workers."""
