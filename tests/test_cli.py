@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import production_env
 
-COMMANDS = ("run", "migrate", "demo")
+COMMANDS = ("run", "migrate", "demo", "users", "audit")
 
 
 def deliberate(*args: str, env: dict[str, str], timeout: float = 60):
@@ -85,3 +85,47 @@ def test_migrate_reports_an_unreachable_database_in_one_line(tmp_path: Path) -> 
 
 def test_unknown_command_fails(dev_env: dict[str, str]) -> None:
     assert deliberate("frobnicate", env=dev_env).returncode != 0
+
+
+def users_create(args: list[str], stdin: str, env: dict[str, str]):
+    return subprocess.run(
+        [sys.executable, "-m", "deliberate", "users", "create", *args],
+        env={"PATH": os.environ["PATH"], **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_users_create_reads_the_password_from_stdin(dev_env: dict[str, str]) -> None:
+    assert deliberate("migrate", env=dev_env).returncode == 0
+    admin = ["--email", "Root@Example.org", "--role", "admin"]
+    created = users_create(admin, "a long admin passphrase\n", dev_env)
+    assert created.returncode == 0, created.stderr
+    assert "created admin root@example.org" in created.stdout
+    again = users_create(admin, "a long admin passphrase\n", dev_env)
+    assert again.returncode == 1
+    assert again.stderr.strip() == "deliberate users: root@example.org is already registered"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["--email", "x@example.org", "--role", "admin"], "woaini1314\n", "password refused"),
+        (["--email", "x@example.org", "--role", "officer"], "a long passphrase\n", "--area"),
+        (
+            ["--email", "x@example.org", "--role", "officer", "--area", "nope"],
+            "a long passphrase\n",
+            "no area",
+        ),
+        (["--email", "not an address", "--role", "resident"], "a long passphrase\n", "not an"),
+        (["--email", "x@example.org", "--role", "resident"], "", "no password"),
+    ],
+)
+def test_users_create_refuses_with_one_line(dev_env, args, stdin, message) -> None:
+    assert deliberate("migrate", env=dev_env).returncode == 0
+    result = users_create(args, stdin, dev_env)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]

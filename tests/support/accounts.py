@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pyotp
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -67,6 +70,8 @@ async def make_person(
     committee_role: str | None = None,
     locale: str = "zh_CN",
 ) -> Person:
+    if role == "officer" or committee_role:
+        await _ensure_demo_area(database)
     user = await create_user(
         database,
         login=login,
@@ -90,17 +95,19 @@ async def make_person(
             await session.exec(update(User).where(col(User.id) == user.id).values(**values))
     if committee_role:
         async with database.write() as session:
-            area = (await session.exec(select(Area).where(Area.code == "demo"))).first()
-            if area is None:
-                area = Area(code="demo", name="示范市", kind="city")
-                session.add(area)
-                await session.flush()
+            area = (await session.exec(select(Area).where(Area.code == "demo"))).one()
             committee = Committee(area_id=area.id, name="测试居委会")  # type: ignore[arg-type]
             session.add(committee)
         await add_committee_member(database, user=user, committee=committee, role=committee_role)
     async with database.read() as session:
         user = (await session.exec(select(User).where(User.id == user.id))).one()
     return Person(user, login, password, secret)
+
+
+async def _ensure_demo_area(database: Database) -> None:
+    async with database.write() as session:
+        if (await session.exec(select(Area).where(Area.code == "demo"))).first() is None:
+            session.add(Area(code="demo", name="示范市", kind="city"))
 
 
 def csrf_from(markup: str) -> str:
@@ -148,3 +155,24 @@ async def last_message_to(database: Database, recipient: str) -> OutboxMessage:
                 .order_by(col(OutboxMessage.id).desc())
             )
         ).first()  # type: ignore[return-value]
+
+
+class Browsers:
+    """Several browsers through one test client: each has its own cookie jar.
+
+    (Two test clients on one app would run it on two event loops, which no real server
+    does.) ``with browsers.use("bob"):`` switches jars for the block."""
+
+    def __init__(self, client: AsyncTestClient[Any]) -> None:
+        self.client = client
+        self.jars: dict[str, httpx.Cookies] = {}
+
+    @contextmanager
+    def use(self, name: str) -> Iterator[AsyncTestClient[Any]]:
+        saved = httpx.Cookies(self.client.cookies)
+        self.client.cookies = self.jars.get(name, httpx.Cookies())
+        try:
+            yield self.client
+        finally:
+            self.jars[name] = httpx.Cookies(self.client.cookies)
+            self.client.cookies = saved

@@ -9,8 +9,7 @@ from sqlmodel import select
 
 from deliberate.accounts import contact, passwords, queries
 from deliberate.accounts.models import GlobalRole, User
-from deliberate.accounts.services import PRIVACY_VERSION
-from deliberate.accounts.tokens import public_id
+from deliberate.accounts.services import new_user
 from deliberate.audit import services as audit
 from deliberate.db import Database
 from deliberate.identity.models import Area, AreaOfficer, Committee, CommitteeMember
@@ -56,19 +55,15 @@ async def create_user(
             area = (await session.exec(select(Area).where(Area.code == area_code))).first()
             if area is None:
                 raise TaskError(f"no area with code {area_code!r}")
-        user = User(
-            public_id=public_id(),
-            email=normalised if kind == "email" else None,
-            phone=normalised if kind == "phone" else None,
+        user = new_user(
+            kind,
+            normalised,
             display_name=display_name or normalised.split("@")[0],
             password_hash=password_hash,
-            role=GlobalRole.admin.value if role == "admin" else GlobalRole.resident.value,
+            now=now,
             locale=locale,
-            privacy_version=PRIVACY_VERSION,
-            privacy_accepted_at=now,
-            confirmed_at=now,
-            created_at=now,
-            password_changed_at=now,
+            role=GlobalRole.admin if role == "admin" else GlobalRole.resident,
+            confirmed=True,
         )
         session.add(user)
         await session.flush()

@@ -188,13 +188,12 @@ class AccountController(Controller):
                 return redirect("/accounts/two-factor")
             form.pop("code", None)
             return self._enrolment_page(auth.user.login, secret, form, error)
-        response = page(
+        return page(
             "accounts/recovery_codes.html",
+            cookies=[host_cookie(SESSION_COOKIE, token)],
             codes=codes,
             next=safe_next(form.get("next"), "/accounts"),
         )
-        response.cookies.append(host_cookie(SESSION_COOKIE, token))
-        return response
 
     @post("/two-factor/recovery-codes")
     async def new_codes(self, request: AnyRequest, database: NamedDependency[Database]) -> Any:

@@ -42,7 +42,6 @@ from deliberate.db import Database
 from deliberate.errors import Forbidden, Invalid, NotFound
 from deliberate.mail import services as mail
 from deliberate.throttle import services as throttle
-from deliberate.web.i18n import gettext as _
 from deliberate.web.i18n import lazy_gettext as _l
 from deliberate.web.i18n import using_locale
 from deliberate.web.logs import security_event
@@ -52,6 +51,18 @@ CONFIRM_TTL = timedelta(minutes=30)
 RESET_TTL = timedelta(minutes=30)
 DEVICE_TTL = timedelta(days=180)
 RECOVERY_CODES = 10
+
+CONFIRM_SUBJECT = _l("Your Deliberate confirmation code")
+CONFIRM_BODY = _l(
+    "Your confirmation code is %(code)s. It is valid for 30 minutes.\n\n"
+    "If you did not create an account on Deliberate, ignore this message."
+)
+RESET_SUBJECT = _l("Reset your Deliberate password")
+RESET_BODY = _l(
+    "Someone asked to reset the password of your account. To choose a new one, "
+    "open this link within 30 minutes:\n\n%(link)s\n\n"
+    "If it was not you, ignore this message: your password stays as it is."
+)
 
 PASSWORD_MESSAGES = {
     "too_short": _l("The password must have at least 8 characters."),
@@ -97,6 +108,36 @@ def _password_error(password: str, context: tuple[str, ...] = ()) -> Any | None:
 
 
 # --- registration and confirmation -------------------------------------------------
+
+
+def new_user(
+    kind: str,
+    login: str,
+    *,
+    display_name: str,
+    password_hash: str,
+    now: datetime,
+    locale: str,
+    role: GlobalRole = GlobalRole.resident,
+    publish_name: bool = False,
+    confirmed: bool = False,
+) -> User:
+    """A new account (not yet added to a session), with its privacy consent recorded."""
+    return User(
+        public_id=public_id(),
+        email=login if kind == "email" else None,
+        phone=login if kind == "phone" else None,
+        display_name=display_name,
+        password_hash=password_hash,
+        role=role.value,
+        locale=locale,
+        publish_name=publish_name,
+        privacy_version=PRIVACY_VERSION,
+        privacy_accepted_at=now,
+        confirmed_at=now if confirmed else None,
+        created_at=now,
+        password_changed_at=now,
+    )
 
 
 @dataclass(frozen=True)
@@ -157,18 +198,14 @@ async def register(
         async with database.write() as session:
             if await queries.user_by_login(session, kind, login) is not None:
                 raise _already_registered(kind)
-            user = User(
-                public_id=public_id(),
-                email=login if kind == "email" else None,
-                phone=login if kind == "phone" else None,
+            user = new_user(
+                kind,
+                login,
                 display_name=name,
                 password_hash=password_hash,
+                now=now,
                 locale=form.locale,
                 publish_name=form.publish_name,
-                privacy_version=PRIVACY_VERSION,
-                privacy_accepted_at=now,
-                created_at=now,
-                password_changed_at=now,
             )
             session.add(user)
             await session.flush()
@@ -218,19 +255,21 @@ async def _send_confirmation(
             expires_at=now + CONFIRM_TTL,
         )
     )
+    await _notify(session, ctx, user, CONFIRM_SUBJECT, CONFIRM_BODY, code=code)
+
+
+async def _notify(
+    session: AsyncSession, ctx: Context, user: User, subject: Any, body: Any, **variables: str
+) -> None:
+    """Queue a message to the person, in their own language, by e-mail or text."""
     with using_locale(user.locale):
-        subject = _("Your Deliberate confirmation code")
-        body = _(
-            "Your confirmation code is %(code)s. It is valid for 30 minutes.\n\n"
-            "If you did not create an account on Deliberate, ignore this message.",
-            code=code,
-        )
+        subject_text, body_text = str(subject), str(body) % variables
     await mail.enqueue(
         session,
         channel="email" if user.email else "sms",
         recipient=user.login,
-        subject=subject,
-        body=body,
+        subject=subject_text,
+        body=body_text,
         development=ctx.development,
     )
 
@@ -546,22 +585,7 @@ async def request_password_reset(
             )
         )
         link = f"{ctx.site_url}/accounts/password/reset?token={token}"
-        with using_locale(user.locale):
-            subject = _("Reset your Deliberate password")
-            body = _(
-                "Someone asked to reset the password of your account. To choose a new one, "
-                "open this link within 30 minutes:\n\n%(link)s\n\n"
-                "If it was not you, ignore this message: your password stays as it is.",
-                link=link,
-            )
-        await mail.enqueue(
-            session,
-            channel="email" if user.email else "sms",
-            recipient=user.login,
-            subject=subject,
-            body=body,
-            development=ctx.development,
-        )
+        await _notify(session, ctx, user, RESET_SUBJECT, RESET_BODY, link=link)
         await audit.record(session, user.public_id, "auth.reset_requested", now=now)
 
 

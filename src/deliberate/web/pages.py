@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.datastructures import Cookie
 from litestar.response import Template
 
 
@@ -12,6 +13,7 @@ def page(
     *,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    cookies: list[Cookie] | None = None,
     **context: Any,
 ) -> Template:
     return Template(
@@ -19,5 +21,6 @@ def page(
         context=context,
         status_code=status_code,
         headers=headers,
+        cookies=cookies,
         media_type="text/html",
     )
