@@ -228,3 +228,21 @@ async def test_session_page_offers_to_stay_signed_in(client, person) -> None:
         client, "/accounts/session/extend", {"next": "//evil.example/"}, page="/accounts/session"
     )
     assert evil.headers["location"] == "/accounts"
+
+
+async def test_password_re_entry_is_throttled(client, person) -> None:
+    alice = await person("alice@example.org")
+    await sign_in(client, alice)
+    statuses = []
+    for i in range(6):
+        response = await post_form(
+            client, "/accounts/delete", {"password": f"guess {i}", "confirm": "yes"}
+        )
+        statuses.append(response.status_code)
+    assert statuses == [400] * 5 + [429]
+    # The right password must wait too, and the account is not deleted.
+    right = await post_form(
+        client, "/accounts/delete", {"password": alice.password, "confirm": "yes"}
+    )
+    assert right.status_code == 429
+    assert (await client.get("/accounts")).status_code == 200

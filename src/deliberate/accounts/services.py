@@ -589,6 +589,7 @@ async def request_password_reset(
         await audit.record(session, user.public_id, "auth.reset_requested", now=now)
 
 
+WRONG_PASSWORD = _l("The password is wrong.")
 RESET_INVALID = _l("This link is not valid any more. Please ask for a new one.")
 
 
@@ -656,8 +657,13 @@ async def change_password(
     database: Database, ctx: Context, client: Client, auth: Auth, current: str, new: str
 ) -> str:
     """Change the password; every other session ends and this one gets a new id."""
-    if not await passwords.verify_password(auth.user.password_hash, current):
-        raise FormInvalid({"current_password": _l("The current password is wrong.")})
+    await _require_password(
+        database,
+        auth,
+        current,
+        field="current_password",
+        message=_l("The current password is wrong."),
+    )
     message = _password_error(new, context=(auth.user.login, auth.user.display_name))
     if message is not None:
         raise FormInvalid({"new_password": message})
@@ -677,9 +683,23 @@ async def change_password(
     return token
 
 
-async def _require_password(auth: Auth, password: str) -> None:
+async def _require_password(
+    database: Database,
+    auth: Auth,
+    password: str,
+    *,
+    field: str = "password",
+    message: Any = None,
+) -> None:
+    """Confirm a sensitive change with the password; wrong guesses are throttled."""
+    key = throttles.key(throttles.REAUTH, auth.user.public_id)
+    async with database.read() as session:
+        await throttle.check(session, [(throttles.REAUTH, key)], _now())
     if not await passwords.verify_password(auth.user.password_hash, password):
-        raise FormInvalid({"password": _l("The password is wrong.")})
+        async with database.write() as session:
+            await throttle.fail(session, throttles.REAUTH, key, _now())
+            await audit.record(session, auth.user.public_id, "auth.reauth_failed")
+        raise FormInvalid({field: message or WRONG_PASSWORD})
 
 
 # --- two-factor --------------------------------------------------------------------
@@ -752,7 +772,7 @@ async def regenerate_recovery_codes(
 ) -> list[str]:
     if not auth.user.has_totp:
         raise Forbidden(_l("Two-factor sign-in is off."))
-    await _require_password(auth, password)
+    await _require_password(database, auth, password)
     codes = [recovery_code() for _ in range(RECOVERY_CODES)]
     async with database.write() as session:
         await _replace_recovery_codes(session, ctx, auth.user, codes)
@@ -763,7 +783,7 @@ async def regenerate_recovery_codes(
 async def disable_totp(database: Database, auth: Auth, password: str) -> None:
     if not auth.user.has_totp:
         return
-    await _require_password(auth, password)
+    await _require_password(database, auth, password)
     async with database.write() as session:
         await session.exec(
             update(User)
@@ -857,7 +877,7 @@ async def export_data(database: Database, auth: Auth) -> dict[str, Any]:
 
 async def delete_account(database: Database, auth: Auth, password: str) -> None:
     """Remove personal data; the row stays as "deleted account" so records stay whole."""
-    await _require_password(auth, password)
+    await _require_password(database, auth, password)
     now = _now()
     async with database.write() as session:
         uid = auth.user.id

@@ -22,6 +22,9 @@ LOGIN_ACCOUNT = Rule(
 SECOND_FACTOR = Rule("2fa", limit=5, window=15 * MINUTE, first_delay=MINUTE, max_delay=HOUR)
 CONFIRM = Rule("confirm", limit=5, window=15 * MINUTE, first_delay=MINUTE, max_delay=HOUR)
 RESET = Rule("reset", limit=3, window=HOUR, first_delay=5 * MINUTE, max_delay=HOUR)
+# Re-entering the password to confirm a sensitive change (a hijacked session must not
+# become a password-guessing oracle).
+REAUTH = Rule("reauth", limit=5, window=15 * MINUTE, first_delay=MINUTE, max_delay=HOUR)
 REGISTER = Rule("register", limit=10, window=HOUR, first_delay=MINUTE, max_delay=HOUR)
 
 
