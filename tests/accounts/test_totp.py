@@ -57,4 +57,5 @@ def test_enrolment_material() -> None:
     assert uri.startswith("otpauth://totp/Deliberate:someone%40example.org?secret=")
     svg = totp.qr_svg(uri, "QR")
     assert svg.startswith("<svg") and "<title>QR</title>" in svg and "<script" not in svg
+    assert "viewBox=" in svg and " width=" not in svg.split(">")[0]  # scales, never crops
     assert totp.grouped("ABCDEFGH") == "ABCD EFGH"

@@ -44,7 +44,8 @@ def provisioning_uri(secret: str, account: str) -> str:
 def qr_svg(uri: str, title: str) -> str:
     """The enrolment QR code as inline SVG (no external image, CSP-safe)."""
     qr = segno.make(uri, error="m")
-    return qr.svg_inline(scale=5, dark="#000", light="#fff", title=title, border=4)
+    # A viewBox and no fixed size, so CSS can scale it without cropping.
+    return qr.svg_inline(scale=5, dark="#000", light="#fff", title=title, border=4, omitsize=True)
 
 
 def grouped(secret: str) -> str:
