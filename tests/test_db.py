@@ -118,3 +118,30 @@ async def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path: Pa
     assert body["status"] == "unavailable"
     assert body["database"] == "unreachable"
     assert "cannot be reached" in body["reason"]
+
+
+async def test_migrated_sqlite_files_are_already_in_wal_mode(sqlite_template: Path) -> None:
+    import sqlite3
+
+    connection = sqlite3.connect(sqlite_template)
+    try:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        connection.close()
+
+
+async def test_many_first_connections_at_once_on_a_busy_database(sqlite_db: Database) -> None:
+    """Fresh connections must wait for a writer, never fail with "database is locked"."""
+    others = [Database(sqlite_db.url) for _ in range(8)]
+
+    async def write(db: Database, n: int) -> None:
+        async with db.write() as session:
+            await session.exec(text("UPDATE counter SET n = n + 1 WHERE id = 1"))
+            await asyncio.sleep(0.02)
+
+    try:
+        await asyncio.gather(*(write(db, n) for n, db in enumerate(others)))
+    finally:
+        for db in others:
+            await db.dispose()
+    assert await _count(sqlite_db) == 8

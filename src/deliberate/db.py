@@ -10,6 +10,7 @@ timeout and full synchronisation (an acknowledged commit survives a crash).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,9 +33,7 @@ SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 SQLITE_PRAGMAS = (
-    # The busy timeout first: the pragmas after it may need a lock another writer holds.
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
-    "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=FULL",
 )
@@ -49,10 +48,30 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_engine(url: str, begin: str, **kwargs: Any) -> AsyncEngine:
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for other databases or in-memory ones)."""
+    if not is_sqlite(url):
+        return None
     database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    return Path(database) if database and database != ":memory:" else None
+
+
+def use_wal(url: str) -> None:
+    """Put a SQLite database file in WAL mode (once; it is stored in the file)."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    connection = sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
+def _sqlite_engine(url: str, begin: str, **kwargs: Any) -> AsyncEngine:
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -62,6 +81,11 @@ def _sqlite_engine(url: str, begin: str, **kwargs: Any) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
+        # WAL is a property of the file (migrations set it). Switching can fail with
+        # "locked" without waiting for the busy timeout, so only switch when needed.
+        cursor.execute("PRAGMA journal_mode")
+        if cursor.fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

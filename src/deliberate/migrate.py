@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from alembic import command
 from alembic.config import Config
 
+from deliberate.db import use_wal
 from deliberate.resources import resource_dir
 
 
@@ -26,6 +27,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
         asyncio.get_running_loop()
     except RuntimeError:
         command.upgrade(config, revision)
-        return
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(command.upgrade, config, revision).result()
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(command.upgrade, config, revision).result()
+    use_wal(database_url)
