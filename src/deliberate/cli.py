@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from deliberate.config import ConfigError, Settings
 
@@ -142,6 +143,36 @@ def cmd_audit_verify(_args: argparse.Namespace) -> None:
     print(f"audit log intact: {checked} events")
 
 
+def cmd_areas_import(args: argparse.Namespace) -> None:
+    from deliberate.db import Database
+    from deliberate.identity.csvfiles import CsvProblem
+    from deliberate.identity.services import import_areas
+
+    settings = _settings()
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {args.file}: {exc.strerror}") from exc
+
+    async def run():
+        database = Database(settings.database_url)
+        try:
+            return await import_areas(database, data)
+        finally:
+            await database.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except CsvProblem as exc:
+        raise CommandError(f"{args.file}: {exc}") from exc
+    if report.errors:
+        for error in report.errors:
+            print(f"{args.file}:{error.line}: {error.message}", file=sys.stderr)
+        count = len(report.errors)
+        raise CommandError(f"{count} {'problem' if count == 1 else 'problems'}; nothing imported")
+    print(f"read as {report.encoding}: {report.created} areas created, {report.updated} updated")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deliberate", description="Deliberate: participatory deliberation platform"
@@ -171,6 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--area", help="area code (required for an officer)")
     create.add_argument("--name", help="display name (default: the part before @)")
     create.set_defaults(func=cmd_users_create)
+
+    areas = commands.add_parser("areas", help="the area tree")
+    areas_commands = areas.add_subparsers(dest="areas_command", required=True, metavar="COMMAND")
+    areas_import = areas_commands.add_parser(
+        "import", help="import or update areas from CSV (code,name,kind,parent_code[,name_en])"
+    )
+    areas_import.add_argument("file", help="CSV file, UTF-8 or GB18030/GBK")
+    areas_import.set_defaults(func=cmd_areas_import)
 
     audit = commands.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")

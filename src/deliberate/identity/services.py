@@ -6,10 +6,20 @@ Today only the demo loader calls it; the admin UI and ``deliberate areas import`
 
 from __future__ import annotations
 
-from sqlmodel import select
+from dataclasses import dataclass
+
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from deliberate.audit import services as audit
+from deliberate.db import Database
+from deliberate.identity import area_import
+from deliberate.identity.area_import import RowError
+from deliberate.identity.csvfiles import read_csv
 from deliberate.identity.models import Area, AreaKind
+
+Parent = aliased(Area)
 
 
 class UnknownParentArea(ValueError):
@@ -42,3 +52,44 @@ async def upsert_area(
     session.add(area)
     await session.flush()
     return area
+
+
+@dataclass(frozen=True)
+class AreaImportReport:
+    encoding: str
+    created: int
+    updated: int
+    errors: list[RowError]
+
+
+async def import_areas(database: Database, data: bytes) -> AreaImportReport:
+    """Import an area CSV: every row, or (when any row is wrong) none."""
+    table = read_csv(data, required=area_import.COLUMNS)
+    async with database.write() as session:
+        existing = {
+            code: parent
+            for code, parent in (
+                await session.exec(
+                    select(Area.code, Parent.code).outerjoin(
+                        Parent, col(Parent.id) == Area.parent_id
+                    )
+                )
+            ).all()
+        }
+        rows, errors = area_import.validate(table, existing)
+        if errors:
+            return AreaImportReport(table.encoding, 0, 0, errors)
+        for row in rows:
+            await upsert_area(
+                session,
+                code=row.code,
+                name=row.name,
+                name_en=row.name_en,
+                kind=row.kind,
+                parent_code=row.parent_code,
+            )
+        await audit.record(
+            session, None, "areas.import", payload={"rows": len(rows), "encoding": table.encoding}
+        )
+    created = sum(1 for row in rows if row.code not in existing)
+    return AreaImportReport(table.encoding, created, len(rows) - created, [])
