@@ -13,6 +13,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -22,7 +23,7 @@ from deliberate.app import create_app
 from deliberate.config import Settings
 from deliberate.db import Database
 from deliberate.migrate import upgrade
-from tests.support.accounts import PeerShim
+from tests.support.accounts import PeerShim, Person, make_person
 from tests.support.postgres import PostgresServer
 
 BACKENDS = ("sqlite", "postgresql")
@@ -118,6 +119,16 @@ async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=PeerShim(app), base_url=BASE_URL) as test_client:  # type: ignore[arg-type]
         test_client.follow_redirects = False  # tests look at each redirect, as a browser gets it
         yield test_client
+
+
+@pytest.fixture
+def person(database: Database, settings: Settings):
+    """Make a person: ``await person("a@example.org", role=..., totp=..., ...)``."""
+
+    async def make(login: str = "resident@example.org", **options: Any) -> Person:
+        return await make_person(database, settings, login, **options)
+
+    return make
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

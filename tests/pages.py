@@ -49,6 +49,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("admin-outbox", "/admin/outbox", "/admin/outbox", as_user="admin"),
     PageSpec("admin-audit", "/admin/audit", "/admin/audit", as_user="admin"),
     PageSpec("committees", "/committees", "/committees", as_user="chair"),
+    PageSpec("verify-residence", "/identity/verify", "/identity/verify", as_user="resident"),
 )
 
 # GET routes that are not HTML pages.

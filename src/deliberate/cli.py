@@ -173,6 +173,37 @@ def cmd_areas_import(args: argparse.Namespace) -> None:
     print(f"read as {report.encoding}: {report.created} areas created, {report.updated} updated")
 
 
+def cmd_census_import(args: argparse.Namespace) -> None:
+    from deliberate.db import Database
+    from deliberate.errors import Invalid
+    from deliberate.identity.census import import_roll
+    from deliberate.identity.csvfiles import CsvProblem
+
+    settings = _settings()
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {args.file}: {exc.strerror}") from exc
+
+    async def run():
+        database = Database(settings.database_url)
+        try:
+            return await import_roll(database, settings.census_key, data, args.area, actor=None)
+        finally:
+            await database.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except (CsvProblem, Invalid) as exc:
+        raise CommandError(f"{args.file}: {exc}") from exc
+    for error in report.rejected:  # reasons only: the numbers are never printed
+        print(f"{args.file}:{error.line}: rejected: {error.message}", file=sys.stderr)
+    print(
+        f"read as {report.encoding}: {report.accepted} accepted, {len(report.rejected)} "
+        f"rejected, {len(report.duplicates)} duplicates"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deliberate", description="Deliberate: participatory deliberation platform"
@@ -210,6 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     areas_import.add_argument("file", help="CSV file, UTF-8 or GB18030/GBK")
     areas_import.set_defaults(func=cmd_areas_import)
+
+    census = commands.add_parser("census", help="resident rolls")
+    census_commands = census.add_subparsers(dest="census_command", required=True, metavar="COMMAND")
+    census_import = census_commands.add_parser(
+        "import", help="import a resident roll (CSV: id_number,area_code); numbers become tags"
+    )
+    census_import.add_argument("file", help="CSV file, UTF-8 or GB18030/GBK")
+    census_import.add_argument("--area", required=True, help="the area the roll covers")
+    census_import.set_defaults(func=cmd_census_import)
 
     audit = commands.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")

@@ -5,7 +5,14 @@ from sqlmodel import SQLModel
 from deliberate import db as _db  # noqa: F401  (sets the naming convention first)
 from deliberate.accounts.models import AccountToken, RecoveryCode, User, UserSession
 from deliberate.audit.models import AuditEvent, AuditHead
-from deliberate.identity.models import Area, AreaOfficer, Committee, CommitteeMember
+from deliberate.identity.models import (
+    Area,
+    AreaOfficer,
+    CensusEntry,
+    Committee,
+    CommitteeMember,
+    Verification,
+)
 from deliberate.mail.models import OutboxMessage
 from deliberate.throttle.models import ThrottleBucket
 
@@ -17,6 +24,7 @@ __all__ = [
     "AreaOfficer",
     "AuditEvent",
     "AuditHead",
+    "CensusEntry",
     "Committee",
     "CommitteeMember",
     "OutboxMessage",
@@ -24,5 +32,6 @@ __all__ = [
     "ThrottleBucket",
     "User",
     "UserSession",
+    "Verification",
     "metadata",
 ]

@@ -3,7 +3,7 @@ data, deletion."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -19,6 +19,7 @@ from deliberate.accounts.routes import client_of, context_of, form_page
 from deliberate.accounts.services import FormInvalid
 from deliberate.db import Database
 from deliberate.errors import NotFound
+from deliberate.identity import queries as identity_queries
 from deliberate.web.cookies import expired_cookie, host_cookie
 from deliberate.web.forms import form_data, redirect, safe_next
 from deliberate.web.i18n import LOCALES
@@ -42,6 +43,11 @@ class AccountController(Controller):
                 if auth.user.has_totp
                 else 0
             )
+            verified = await identity_queries.verifications_of(
+                session,
+                auth.user.id,  # type: ignore[arg-type]
+                on=date.today(),
+            )
         return form_page(
             "accounts/overview.html",
             {
@@ -50,6 +56,7 @@ class AccountController(Controller):
                 "publish_name": "yes" if auth.user.publish_name else "",
             },
             codes_left=codes_left,
+            verified=verified,
         )
 
     @post("/settings")
@@ -68,7 +75,7 @@ class AccountController(Controller):
                 publish_name=form.get("publish_name") == "yes",
             )
         except FormInvalid as error:
-            return form_page("accounts/overview.html", form, error, codes_left=0)
+            return form_page("accounts/overview.html", form, error, codes_left=0, verified=[])
         return redirect("/accounts?saved=1", cookies=[lang_cookie(locale)])
 
     @get("/password", name="accounts:password")

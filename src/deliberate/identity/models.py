@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -99,3 +108,63 @@ class AreaOfficer(SQLModel, table=True):
             Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
+
+
+class CensusEntry(SQLModel, table=True):
+    """One resident on an imported roll: never the identity number, only its keyed tag
+    (HMAC-SHA256 under the census key, which lives outside the database), the key's
+    version, the area and the birth year."""
+
+    __tablename__ = "census_entry"
+    __table_args__ = (UniqueConstraint("key_version", "tag"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_version: str = Field(max_length=16)
+    tag: str = Field(max_length=64)
+    area_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
+    )
+    birth_year: int
+    imported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class VerificationMethod(StrEnum):
+    census = "census"
+    letter = "letter"
+    in_person = "in_person"
+    national_id = "national_id"
+
+
+class Verification(SQLModel, table=True):
+    """That a person is a verified resident of an area: how, by whom, until when."""
+
+    __tablename__ = "verification"
+    __table_args__ = (
+        CheckConstraint(
+            "method IN ('census', 'letter', 'in_person', 'national_id')", name="method"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    area_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False)
+    )
+    method: str = Field(max_length=16)
+    birth_year: int | None = None
+    verified_by: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    verified_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    valid_until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    revoke_reason: str | None = Field(default=None, max_length=200)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from deliberate.identity.models import Area
+from deliberate.identity.models import Area, Verification
 
 
 @dataclass(frozen=True)
@@ -30,3 +31,24 @@ async def area_tree(session: AsyncSession) -> list[AreaNode]:
 
 async def count_areas(session: AsyncSession) -> int:
     return (await session.exec(select(func.count()).select_from(Area))).one()
+
+
+async def verifications_of(
+    session: AsyncSession, user_id: int, *, on: date | None = None
+) -> list[tuple[Verification, Area]]:
+    """The person's verifications, newest first; with ``on``, only those current then."""
+    rows = (
+        await session.exec(
+            select(Verification, Area)
+            .join(Area, Area.id == Verification.area_id)  # type: ignore[arg-type]
+            .where(Verification.user_id == user_id)
+            .order_by(Verification.verified_at.desc())  # type: ignore[attr-defined]
+        )
+    ).all()
+    if on is None:
+        return list(rows)
+    return [
+        (v, a)
+        for v, a in rows
+        if v.revoked_at is None and (v.valid_until is None or on <= v.valid_until)
+    ]

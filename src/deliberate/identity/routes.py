@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
 from sqlmodel import col, select
 
-from deliberate.accounts.guards import require_privileged
+from deliberate.accounts.guards import require_privileged, require_signed_in
+from deliberate.accounts.routes import client_of, form_page
+from deliberate.accounts.services import FormInvalid
 from deliberate.db import Database
+from deliberate.identity import census
+from deliberate.identity import queries as identity_queries
 from deliberate.identity.models import Area, Committee, CommitteeMember
+from deliberate.web.forms import form_data, redirect
 from deliberate.web.pages import page
 
 
@@ -35,3 +41,48 @@ class CommitteeController(Controller):
                 )
             ).all()
         return page("identity/committees.html", memberships=rows)
+
+
+class VerificationController(Controller):
+    """A resident verifies where they live."""
+
+    path = "/identity"
+    include_in_schema = False
+
+    @get("/verify", name="identity:verify")
+    async def verify_page(
+        self, request: Request[Any, Any, Any], database: NamedDependency[Database]
+    ) -> Any:
+        auth = require_signed_in(request)
+        if not auth.confirmed:
+            return redirect("/accounts/confirm")
+        async with database.read() as session:
+            current = await identity_queries.verifications_of(
+                session,
+                auth.user.id,  # type: ignore[arg-type]
+                on=date.today(),
+            )
+        return form_page("identity/verify.html", {}, current=current)
+
+    @post("/verify/census")
+    async def census_match(
+        self, request: Request[Any, Any, Any], database: NamedDependency[Database]
+    ) -> Any:
+        auth = require_signed_in(request)
+        if not auth.confirmed:
+            return redirect("/accounts/confirm")
+        form = await form_data(request)
+        settings = request.app.state.settings
+        try:
+            await census.match(
+                database,
+                settings.census_key,
+                client_of(request),
+                auth,
+                form.get("id_number", ""),
+                consent=form.get("consent") == "yes",
+            )
+        except FormInvalid as error:
+            kept = {"consent": form.get("consent", "")}  # never echo the number back
+            return form_page("identity/verify.html", kept, error, current=[])
+        return redirect("/accounts?verified=1")
