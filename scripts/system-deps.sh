@@ -16,10 +16,14 @@ need() {  # need PACKAGE TEST-COMMAND...
 has_pg15() { test -x /usr/lib/postgresql/15/bin/initdb && test -x /usr/lib/postgresql/15/bin/postgres; }
 has_font() { ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; }
 
+has_pango() { ldconfig -p | grep -q "libpangoft2-1.0.so.0"; }
+
+# PDFs (letters, posters, minutes) need Pango and a CJK font, in every profile.
+need libpangoft2-1.0-0 has_pango
+need fonts-noto-cjk has_font
 if [ "$profile" = "test" ]; then
   need postgresql-15 has_pg15
   need chromium test -x /usr/bin/chromium
-  need fonts-noto-cjk has_font
   need poppler-utils command -v pdffonts
 fi
 

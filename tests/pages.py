@@ -50,6 +50,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("admin-audit", "/admin/audit", "/admin/audit", as_user="admin"),
     PageSpec("committees", "/committees", "/committees", as_user="chair"),
     PageSpec("verify-residence", "/identity/verify", "/identity/verify", as_user="resident"),
+    PageSpec(
+        "letter", "/identity/letter", "/identity/letter?code=ABCD-EFGH-JKMN", as_user="resident"
+    ),
 )
 
 # GET routes that are not HTML pages.

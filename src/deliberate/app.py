@@ -25,7 +25,11 @@ from deliberate.config import Settings
 from deliberate.db import Database
 from deliberate.errors import DomainError
 from deliberate.home.routes import HomeController
-from deliberate.identity.routes import CommitteeController, VerificationController
+from deliberate.identity.routes import (
+    CommitteeController,
+    LetterController,
+    VerificationController,
+)
 from deliberate.mail.delivery import delivery_hook
 from deliberate.resources import resource_dir
 from deliberate.throttle.services import Throttled
@@ -76,6 +80,7 @@ def create_app(settings: Settings) -> Litestar:
             AdminController,
             CommitteeController,
             VerificationController,
+            LetterController,
             healthz,
             openapi_description,
             static_router,

@@ -204,6 +204,38 @@ def cmd_census_import(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_letters_issue(args: argparse.Namespace) -> None:
+    from deliberate.accounts.tokens import Keys
+    from deliberate.db import Database
+    from deliberate.errors import Invalid
+    from deliberate.identity.letters import issue, render_pdf
+
+    settings = _settings()
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise CommandError(f"no such folder: {out.parent}")
+    public_url = (args.site_url or settings.public_url).rstrip("/")
+
+    async def run():
+        database = Database(settings.database_url)
+        try:
+            return await issue(
+                database, Keys(settings.secret_key), args.area, args.count, actor=None
+            )
+        finally:
+            await database.dispose()
+
+    try:
+        letters = asyncio.run(run())
+    except Invalid as exc:
+        raise CommandError(str(exc)) from exc
+    out.write_bytes(render_pdf(letters, public_url, settings.time_zone))
+    print(
+        f"{len(letters.codes)} letters for {letters.area.code} (batch {letters.batch}, "
+        f"valid until {letters.expires_at.date()}) written to {out}"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deliberate", description="Deliberate: participatory deliberation platform"
@@ -250,6 +282,21 @@ def build_parser() -> argparse.ArgumentParser:
     census_import.add_argument("file", help="CSV file, UTF-8 or GB18030/GBK")
     census_import.add_argument("--area", required=True, help="the area the roll covers")
     census_import.set_defaults(func=cmd_census_import)
+
+    letters = commands.add_parser("letters", help="verification letters")
+    letters_commands = letters.add_subparsers(
+        dest="letters_command", required=True, metavar="COMMAND"
+    )
+    letters_issue = letters_commands.add_parser(
+        "issue", help="create one-time codes and a PDF with one letter per page"
+    )
+    letters_issue.add_argument("--area", required=True, help="area code")
+    letters_issue.add_argument("--count", required=True, type=int, help="number of letters")
+    letters_issue.add_argument("--out", required=True, help="the PDF file to write")
+    letters_issue.add_argument(
+        "--site-url", help="public address for the QR codes (default DELIBERATE_PUBLIC_URL)"
+    )
+    letters_issue.set_defaults(func=cmd_letters_issue)
 
     audit = commands.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")

@@ -43,6 +43,7 @@ class Settings:
     smtp_url: str | None
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...]
     time_zone: str = "Asia/Shanghai"
+    public_url: str = "http://127.0.0.1:8000"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +125,7 @@ class Settings:
             smtp_url=get("DELIBERATE_SMTP_URL"),
             trusted_proxies=parse_trusted_proxies(get("DELIBERATE_TRUSTED_PROXIES")),
             time_zone=time_zone,
+            public_url=(get("DELIBERATE_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
         )
 
 

@@ -11,6 +11,7 @@ from deliberate.identity.models import (
     CensusEntry,
     Committee,
     CommitteeMember,
+    LetterCode,
     Verification,
 )
 from deliberate.mail.models import OutboxMessage
@@ -27,6 +28,7 @@ __all__ = [
     "CensusEntry",
     "Committee",
     "CommitteeMember",
+    "LetterCode",
     "OutboxMessage",
     "RecoveryCode",
     "ThrottleBucket",

@@ -30,6 +30,7 @@ class Keys:
         self._recovery = derive_key(secret_key, "recovery-codes")
         self._device = derive_key(secret_key, "device-cookies")
         self._login = derive_key(secret_key, "login-throttle")
+        self._letters = derive_key(secret_key, "letter-codes")
         self._totp = Fernet(base64.urlsafe_b64encode(derive_key(secret_key, "totp-secrets")))
 
     def token_hash(self, token: str) -> str:
@@ -37,6 +38,9 @@ class Keys:
 
     def recovery_hash(self, code: str) -> str:
         return hmac.new(self._recovery, code.encode(), hashlib.sha256).hexdigest()
+
+    def letter_hash(self, code: str) -> str:
+        return hmac.new(self._letters, code.encode(), hashlib.sha256).hexdigest()
 
     def login_tag(self, login: str) -> str:
         """A stable pseudonym for a login name, for throttle keys (never the address)."""
@@ -89,3 +93,17 @@ def recovery_code() -> str:
 def normalise_recovery_code(value: str) -> str:
     cleaned = "".join(ch for ch in value.lower() if ch in RECOVERY_ALPHABET)
     return f"{cleaned[:5]}-{cleaned[5:]}" if len(cleaned) == 10 else ""
+
+
+LETTER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+
+
+def letter_code() -> str:
+    """Twelve characters (about 59 bits), printed as ``XXXX-XXXX-XXXX``."""
+    raw = "".join(_random.choice(LETTER_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def normalise_letter_code(value: str) -> str:
+    cleaned = "".join(ch for ch in value.upper() if ch in LETTER_ALPHABET)
+    return f"{cleaned[:4]}-{cleaned[4:8]}-{cleaned[8:]}" if len(cleaned) == 12 else ""

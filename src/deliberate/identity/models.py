@@ -168,3 +168,27 @@ class Verification(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     revoke_reason: str | None = Field(default=None, max_length=200)
+
+
+class LetterCode(SQLModel, table=True):
+    """A one-time code printed in a letter to a household; stored as a keyed hash."""
+
+    __tablename__ = "letter_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    area_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
+    )
+    batch: str = Field(max_length=32, index=True)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    used_by: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+        ),
+    )

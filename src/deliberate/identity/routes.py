@@ -5,6 +5,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.response import Template
 from sqlmodel import col, select
 
@@ -12,7 +13,7 @@ from deliberate.accounts.guards import require_privileged, require_signed_in
 from deliberate.accounts.routes import client_of, form_page
 from deliberate.accounts.services import FormInvalid
 from deliberate.db import Database
-from deliberate.identity import census
+from deliberate.identity import census, letters
 from deliberate.identity import queries as identity_queries
 from deliberate.identity.models import Area, Committee, CommitteeMember
 from deliberate.web.forms import form_data, redirect
@@ -85,4 +86,38 @@ class VerificationController(Controller):
         except FormInvalid as error:
             kept = {"consent": form.get("consent", "")}  # never echo the number back
             return form_page("identity/verify.html", kept, error, current=[])
+        return redirect("/accounts?verified=1")
+
+
+class LetterController(Controller):
+    """Redeeming the code from a verification letter (typed, or from its QR code)."""
+
+    path = "/identity/letter"
+    include_in_schema = False
+
+    @get("", name="identity:letter")
+    async def letter_form(self, request: Request[Any, Any, Any], code: FromQuery[str] = "") -> Any:
+        auth = require_signed_in(request)  # a QR scan while signed out comes back here
+        if not auth.confirmed:
+            return redirect("/accounts/confirm")
+        return form_page("identity/letter.html", {"code": code[:20]})
+
+    @post("")
+    async def redeem(
+        self, request: Request[Any, Any, Any], database: NamedDependency[Database]
+    ) -> Any:
+        auth = require_signed_in(request)
+        if not auth.confirmed:
+            return redirect("/accounts/confirm")
+        form = await form_data(request)
+        try:
+            await letters.redeem(
+                database,
+                request.app.state.account_keys,
+                client_of(request),
+                auth,
+                form.get("code", ""),
+            )
+        except FormInvalid as error:
+            return form_page("identity/letter.html", {"code": form.get("code", "")[:20]}, error)
         return redirect("/accounts?verified=1")

@@ -94,3 +94,18 @@ def template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
     return TemplateConfig(
         engine=JinjaTemplateEngine.from_environment(environment),
     )
+
+
+def pdf_environment() -> Environment:
+    """Templates for printed documents (no request): translated in the current locale."""
+    env = Environment(
+        loader=FileSystemLoader(resource_dir("templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+    )
+    return env
