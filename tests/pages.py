@@ -4,7 +4,8 @@ given user and runs axe-core on it. Later features add their pages, with the rol
 sees them.
 
 Users (made by the browser fixtures): None (signed out), "resident", "unconfirmed",
-"admin" and "chair" (both past two-factor), "pending" (password accepted, code not yet).
+"admin", "chair" and "officer" (past two-factor), "pending" (password accepted, code not
+yet).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("admin-audit", "/admin/audit", "/admin/audit", as_user="admin"),
     PageSpec("committees", "/committees", "/committees", as_user="chair"),
     PageSpec("verify-residence", "/identity/verify", "/identity/verify", as_user="resident"),
+    PageSpec("officer", "/identity/officer", "/identity/officer", as_user="officer"),
     PageSpec(
         "letter", "/identity/letter", "/identity/letter?code=ABCD-EFGH-JKMN", as_user="resident"
     ),

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import production_env
 
-COMMANDS = ("run", "migrate", "demo", "users", "audit")
+COMMANDS = ("run", "migrate", "demo", "users", "areas", "census", "letters", "retention", "audit")
 
 
 def deliberate(*args: str, env: dict[str, str], timeout: float = 60):
@@ -129,3 +129,11 @@ def test_users_create_refuses_with_one_line(dev_env, args, stdin, message) -> No
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_retention_purge_reports_counts(dev_env: dict[str, str]) -> None:
+    assert deliberate("migrate", env=dev_env).returncode == 0
+    dry = deliberate("retention", "purge", "--dry-run", env=dev_env)
+    assert dry.returncode == 0 and dry.stdout.startswith("would remove: 0 letter codes")
+    real = deliberate("retention", "purge", env=dev_env)
+    assert real.returncode == 0 and real.stdout.startswith("removed: 0 letter codes")

@@ -5,7 +5,7 @@ from deliberate.accounts.models import User
 from deliberate.db import Database
 from deliberate.demo import DEMO_AREAS, DEMO_USERS, database_is_empty, load_demo
 from deliberate.identity import queries
-from deliberate.identity.models import CommitteeMember
+from deliberate.identity.models import AreaOfficer, CommitteeMember, Verification
 
 
 async def test_demo_loads_once_and_reloads_in_place(database: Database) -> None:
@@ -25,6 +25,11 @@ async def test_demo_loads_once_and_reloads_in_place(database: Database) -> None:
         assert users[login].confirmed_at is not None
     assert users["admin@demo.invalid"].is_admin
     assert [m.role for m in members] == ["chair"]
+    async with database.read() as session:
+        verified = (await session.exec(select(Verification))).all()
+        officers = (await session.exec(select(AreaOfficer))).all()
+    assert [v.user_id for v in verified] == [users["resident@demo.invalid"].id]
+    assert [o.user_id for o in officers] == [users["officer@demo.invalid"].id]
 
     again = await load_demo(database)
     assert not any("password demo-" in line for line in again.lines)

@@ -28,6 +28,7 @@ from deliberate.home.routes import HomeController
 from deliberate.identity.routes import (
     CommitteeController,
     LetterController,
+    OfficerController,
     VerificationController,
 )
 from deliberate.mail.delivery import delivery_hook
@@ -81,6 +82,7 @@ def create_app(settings: Settings) -> Litestar:
             CommitteeController,
             VerificationController,
             LetterController,
+            OfficerController,
             healthz,
             openapi_description,
             static_router,

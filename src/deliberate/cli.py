@@ -236,6 +236,27 @@ def cmd_letters_issue(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_retention_purge(args: argparse.Namespace) -> None:
+    from deliberate.db import Database
+    from deliberate.identity.retention import purge
+
+    settings = _settings()
+
+    async def run():
+        database = Database(settings.database_url)
+        try:
+            return await purge(database, dry_run=args.dry_run)
+        finally:
+            await database.dispose()
+
+    counts = asyncio.run(run())
+    verb = "would remove" if args.dry_run else "removed"
+    print(
+        f"{verb}: "
+        + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items())
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deliberate", description="Deliberate: participatory deliberation platform"
@@ -297,6 +318,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--site-url", help="public address for the QR codes (default DELIBERATE_PUBLIC_URL)"
     )
     letters_issue.set_defaults(func=cmd_letters_issue)
+
+    retention = commands.add_parser("retention", help="data retention")
+    retention_commands = retention.add_subparsers(
+        dest="retention_command", required=True, metavar="COMMAND"
+    )
+    purge = retention_commands.add_parser(
+        "purge", help="remove verification evidence and used codes past their retention"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count only, remove nothing")
+    purge.set_defaults(func=cmd_retention_purge)
 
     audit = commands.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")

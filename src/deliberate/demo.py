@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
 from deliberate.accounts.admin_tasks import TaskError, add_committee_member, create_user
+from deliberate.accounts.models import User
 from deliberate.db import Database
 from deliberate.identity import queries as area_queries
 from deliberate.identity import services as area_services
-from deliberate.identity.models import Area, AreaKind, Committee
+from deliberate.identity.census import VALIDITY
+from deliberate.identity.models import (
+    Area,
+    AreaKind,
+    Committee,
+    Verification,
+    VerificationMethod,
+)
 
 # A fictional city, clearly marked as such, so nobody mistakes it for a real place.
 DEMO_AREAS: tuple[tuple[str, str, str, AreaKind, str | None], ...] = (
@@ -22,6 +31,10 @@ DEMO_AREAS: tuple[tuple[str, str, str, AreaKind, str | None], ...] = (
     ("demo-01-01-002", "光明社区", "Guangming Community", AreaKind.community, "demo-01-01"),
     ("demo-01-02", "青山镇", "Qingshan Town", AreaKind.street, "demo-01"),
     ("demo-01-02-001", "青山村", "Qingshan Village", AreaKind.village, "demo-01-02"),
+    ("demo-02", "湖滨区", "Lakeside District", AreaKind.district, "demo"),
+    ("demo-02-01", "柳岸街道", "Liu'an Street", AreaKind.street, "demo-02"),
+    ("demo-02-01-001", "柳岸社区", "Liu'an Community", AreaKind.community, "demo-02-01"),
+    ("demo-02-01-002", "荷塘社区", "Hetang Community", AreaKind.community, "demo-02-01"),
 )
 
 
@@ -29,6 +42,22 @@ DEMO_AREAS: tuple[tuple[str, str, str, AreaKind, str | None], ...] = (
 class DemoReport:
     loaded: bool
     lines: tuple[str, ...]
+
+
+async def _verify(database: Database, user: User, area_code: str, birth_year: int) -> None:
+    now = datetime.now(UTC)
+    async with database.write() as session:
+        area = (await session.exec(select(Area).where(Area.code == area_code))).one()
+        session.add(
+            Verification(
+                user_id=user.id,  # type: ignore[arg-type]
+                area_id=area.id,  # type: ignore[arg-type]
+                method=VerificationMethod.in_person.value,
+                birth_year=birth_year,
+                verified_at=now,
+                valid_until=now.date() + VALIDITY,
+            )
+        )
 
 
 async def database_is_empty(database: Database) -> bool:
@@ -39,9 +68,13 @@ async def database_is_empty(database: Database) -> bool:
 # (login, display name, role, committee role); passwords are made fresh and printed once.
 DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("resident@demo.invalid", "演示居民 Demo resident", "resident", None),
+    ("newcomer@demo.invalid", "演示新居民 Demo newcomer (not verified)", "resident", None),
     ("chair@demo.invalid", "演示主任 Demo chair", "resident", "chair"),
+    ("officer@demo.invalid", "演示核实员 Demo officer", "officer", None),
     ("admin@demo.invalid", "演示管理员 Demo admin", "admin", None),
 )
+DEMO_OFFICER_AREA = "demo-01-01"  # Heping Street: its communities' counter
+DEMO_VERIFIED = {"resident@demo.invalid": ("demo-01-01-001", 1968)}
 DEMO_COMMITTEE = ("幸福社区居民委员会（演示）", "Xingfu Community Residents' Committee (demo)")
 
 
@@ -69,7 +102,12 @@ async def load_demo(database: Database) -> DemoReport:
         password = "demo-" + secrets.token_urlsafe(9)
         try:
             user = await create_user(
-                database, login=login, password=password, role=role, display_name=name
+                database,
+                login=login,
+                password=password,
+                role=role,
+                display_name=name,
+                area_code=DEMO_OFFICER_AREA if role == "officer" else None,
             )
         except TaskError:
             lines.append(f"user {login}: exists (password unchanged)")
@@ -78,6 +116,10 @@ async def load_demo(database: Database) -> DemoReport:
             await add_committee_member(
                 database, user=user, committee=committee, role=committee_role
             )
+        if login in DEMO_VERIFIED:
+            await _verify(database, user, *DEMO_VERIFIED[login])
         note = f", {committee_role} of the demo committee" if committee_role else ""
+        if login in DEMO_VERIFIED:
+            note += f", verified resident of {DEMO_VERIFIED[login][0]}"
         lines.append(f"user {login} ({role}{note}): password {password}")
     return DemoReport(loaded=True, lines=tuple(lines))

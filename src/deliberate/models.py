@@ -13,6 +13,7 @@ from deliberate.identity.models import (
     CommitteeMember,
     LetterCode,
     Verification,
+    VerificationRequest,
 )
 from deliberate.mail.models import OutboxMessage
 from deliberate.throttle.models import ThrottleBucket
@@ -35,5 +36,6 @@ __all__ = [
     "User",
     "UserSession",
     "Verification",
+    "VerificationRequest",
     "metadata",
 ]

@@ -58,6 +58,7 @@ ROLES = {
     "admin": {"login": "admin@example.org", "role": "admin", "totp": True},
     "chair": {"login": "chair@example.org", "totp": True, "committee_role": "chair"},
     "pending": {"login": "pending@example.org", "role": "admin", "totp": True},
+    "officer": {"login": "officer@example.org", "role": "officer", "totp": True},
 }
 
 

@@ -192,3 +192,36 @@ class LetterCode(SQLModel, table=True):
             Integer, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
         ),
     )
+
+
+class VerificationRequest(SQLModel, table=True):
+    """A resident asks to be verified in person at the committee's office."""
+
+    __tablename__ = "verification_request"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'confirmed', 'declined', 'withdrawn')", name="status"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    area_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str = Field(default="pending", max_length=16)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    decided_by: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    decided_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    decline_reason: str | None = Field(default=None, max_length=200)

@@ -7,6 +7,8 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from deliberate.accounts.models import User
+from deliberate.identity import eligibility
 from deliberate.identity.models import Area, Verification
 
 
@@ -52,3 +54,37 @@ async def verifications_of(
         for v, a in rows
         if v.revoked_at is None and (v.valid_until is None or on <= v.valid_until)
     ]
+
+
+async def residential_areas(session: AsyncSession) -> list[Area]:
+    """Communities and villages, the areas people live in, by code."""
+    return list(
+        (
+            await session.exec(
+                select(Area).where(Area.kind.in_(("community", "village"))).order_by(Area.code)  # type: ignore[attr-defined]
+            )
+        ).all()
+    )
+
+
+async def area_parents(session: AsyncSession) -> dict[int, int | None]:
+    return dict((await session.exec(select(Area.id, Area.parent_id))).all())  # type: ignore[arg-type]
+
+
+async def eligibility_person(session: AsyncSession, user: User) -> eligibility.Person:
+    """The facts :func:`eligibility.check` needs about one person, in one query."""
+    rows = (await session.exec(select(Verification).where(Verification.user_id == user.id))).all()
+    return eligibility.Person(
+        account_id=user.id,  # type: ignore[arg-type]
+        confirmed=user.confirmed_at is not None and user.deleted_at is None,
+        verifications=tuple(
+            eligibility.Verification(
+                area_id=v.area_id,
+                birth_year=v.birth_year,
+                valid_from=v.verified_at.date(),
+                valid_until=v.valid_until,
+                revoked=v.revoked_at is not None,
+            )
+            for v in rows
+        ),
+    )

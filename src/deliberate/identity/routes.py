@@ -5,7 +5,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from sqlmodel import col, select
 
@@ -13,7 +13,7 @@ from deliberate.accounts.guards import require_privileged, require_signed_in
 from deliberate.accounts.routes import client_of, form_page
 from deliberate.accounts.services import FormInvalid
 from deliberate.db import Database
-from deliberate.identity import census, letters
+from deliberate.identity import census, counter, letters
 from deliberate.identity import queries as identity_queries
 from deliberate.identity.models import Area, Committee, CommitteeMember
 from deliberate.web.forms import form_data, redirect
@@ -57,13 +57,40 @@ class VerificationController(Controller):
         auth = require_signed_in(request)
         if not auth.confirmed:
             return redirect("/accounts/confirm")
+        return await self._page(database, auth, {})
+
+    async def _page(
+        self, database: Database, auth: Any, form: dict[str, str], error: Any = None
+    ) -> Template:
         async with database.read() as session:
             current = await identity_queries.verifications_of(
                 session,
-                auth.user.id,  # type: ignore[arg-type]
+                auth.user.id,
                 on=date.today(),
             )
-        return form_page("identity/verify.html", {}, current=current)
+            pending = await counter.pending_of(session, auth.user.id)
+            places = await identity_queries.residential_areas(session)
+        return form_page(
+            "identity/verify.html", form, error, current=current, pending=pending, places=places
+        )
+
+    @post("/verify/in-person")
+    async def ask_in_person(
+        self, request: Request[Any, Any, Any], database: NamedDependency[Database]
+    ) -> Any:
+        auth = require_signed_in(request)
+        if not auth.confirmed:
+            return redirect("/accounts/confirm")
+        form = await form_data(request)
+        try:
+            area_id = int(form.get("area", "0"))
+        except ValueError:
+            area_id = 0
+        try:
+            await counter.request_check(database, auth, area_id)
+        except FormInvalid as error:
+            return await self._page(database, auth, form, error)
+        return redirect("/identity/verify?requested=1")
 
     @post("/verify/census")
     async def census_match(
@@ -85,7 +112,7 @@ class VerificationController(Controller):
             )
         except FormInvalid as error:
             kept = {"consent": form.get("consent", "")}  # never echo the number back
-            return form_page("identity/verify.html", kept, error, current=[])
+            return await self._page(database, auth, kept, error)
         return redirect("/accounts?verified=1")
 
 
@@ -121,3 +148,66 @@ class LetterController(Controller):
         except FormInvalid as error:
             return form_page("identity/letter.html", {"code": form.get("code", "")[:20]}, error)
         return redirect("/accounts?verified=1")
+
+
+class OfficerController(Controller):
+    """Verification officers: requests at the counter, and revocation."""
+
+    path = "/identity/officer"
+    include_in_schema = False
+
+    async def _page(
+        self, database: Database, auth: Any, error: Any = None, status_code: int = 200
+    ) -> Template:
+        queue, verified = await counter.officer_view(database, auth)
+        return page(
+            "identity/officer.html",
+            status_code=status_code,
+            queue=queue,
+            verified=verified,
+            errors=error.errors if error else {},
+        )
+
+    @get("", name="identity:officer")
+    async def home(
+        self, request: Request[Any, Any, Any], database: NamedDependency[Database]
+    ) -> Template:
+        return await self._page(database, require_privileged(request))
+
+    @post("/requests/{request_id:int}")
+    async def decide(
+        self,
+        request: Request[Any, Any, Any],
+        database: NamedDependency[Database],
+        request_id: FromPath[int],
+    ) -> Any:
+        auth = require_privileged(request)
+        form = await form_data(request)
+        try:
+            await counter.decide(
+                database,
+                auth,
+                request_id,
+                confirm=form.get("action") == "confirm",
+                birth_year=form.get("birth_year", ""),
+                document_checked=form.get("document_checked") == "yes",
+                reason=form.get("reason", ""),
+            )
+        except FormInvalid as error:
+            return await self._page(database, auth, error, status_code=400)
+        return redirect("/identity/officer?done=1")
+
+    @post("/verifications/{verification_id:int}/revoke")
+    async def revoke(
+        self,
+        request: Request[Any, Any, Any],
+        database: NamedDependency[Database],
+        verification_id: FromPath[int],
+    ) -> Any:
+        auth = require_privileged(request)
+        form = await form_data(request)
+        try:
+            await counter.revoke(database, auth, verification_id, form.get("reason", ""))
+        except FormInvalid as error:
+            return await self._page(database, auth, error, status_code=400)
+        return redirect("/identity/officer?revoked=1")
