@@ -49,6 +49,11 @@ class Server:
         self.log = log
         self.people = people
 
+    @property
+    def data_dir(self) -> Path:
+        """The server's DELIBERATE_DATA_DIR (its SQLite database and keys are there)."""
+        return self.log.parent
+
 
 # The people the page registry visits as (tests/pages.py); "pending" is an admin who
 # gave the password but not yet the code.

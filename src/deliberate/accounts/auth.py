@@ -16,11 +16,12 @@ class Auth:
     session: UserSession
     committee_member: bool
     officer: bool
+    expert: bool = False
 
     @property
     def privileged(self) -> bool:
-        """Roles that must use two-factor (experts join when credentials exist)."""
-        return self.user.is_admin or self.committee_member or self.officer
+        """Roles that must use two-factor: admins, committee members, officers, experts."""
+        return self.user.is_admin or self.committee_member or self.officer or self.expert
 
     @property
     def second_factor(self) -> bool:

@@ -6,7 +6,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from deliberate.accounts.auth import Auth
 from deliberate.accounts.models import RecoveryCode, User, UserSession
-from deliberate.identity.models import AreaOfficer, CommitteeMember
+from deliberate.identity.models import AreaOfficer, CommitteeMember, ExpertCredential
 
 USERS_PER_PAGE = 50
 
@@ -15,17 +15,20 @@ async def auth_for_token_hash(session: AsyncSession, token_hash: str) -> Auth | 
     """The session, its user and their privileged roles, in one query."""
     is_member = exists().where(CommitteeMember.user_id == User.id)
     is_officer = exists().where(AreaOfficer.user_id == User.id)
+    is_expert = exists().where(ExpertCredential.user_id == User.id)
     row = (
         await session.exec(
-            select(UserSession, User, is_member, is_officer)
+            select(UserSession, User, is_member, is_officer, is_expert)
             .join(User, col(User.id) == UserSession.user_id)
             .where(UserSession.token_hash == token_hash, col(User.deleted_at).is_(None))
         )
     ).first()
     if row is None:
         return None
-    user_session, user, member, officer = row
-    return Auth(user=user, session=user_session, committee_member=member, officer=officer)
+    user_session, user, member, officer, expert = row
+    return Auth(
+        user=user, session=user_session, committee_member=member, officer=officer, expert=expert
+    )
 
 
 async def user_by_login(session: AsyncSession, kind: str, value: str) -> User | None:

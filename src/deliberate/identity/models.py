@@ -225,3 +225,30 @@ class VerificationRequest(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     decline_reason: str | None = Field(default=None, max_length=200)
+
+
+class ExpertCredential(SQLModel, table=True):
+    """A committee member verified this person's expertise for the committee's work."""
+
+    __tablename__ = "expert_credential"
+    __table_args__ = (UniqueConstraint("committee_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    committee_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("committee.id", ondelete="CASCADE"), nullable=False)
+    )
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    field: str = Field(max_length=100)
+    organisation: str = Field(max_length=100)
+    title: str = Field(max_length=100)
+    verified_by: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    verified_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -13,35 +13,96 @@ from deliberate.accounts.guards import require_privileged, require_signed_in
 from deliberate.accounts.routes import client_of, form_page
 from deliberate.accounts.services import FormInvalid
 from deliberate.db import Database
-from deliberate.identity import census, counter, letters
+from deliberate.identity import census, counter, experts, letters
 from deliberate.identity import queries as identity_queries
-from deliberate.identity.models import Area, Committee, CommitteeMember
+from deliberate.identity.models import Area, Committee, CommitteeMember, ExpertCredential
 from deliberate.web.forms import form_data, redirect
 from deliberate.web.pages import page
 
 
 class CommitteeController(Controller):
-    """The committee members' own start page (two-factor required)."""
+    """The committee members' (and experts') own start page (two-factor required)."""
 
     path = "/committees"
     include_in_schema = False
+
+    async def _memberships(self, database: Database, auth: Any) -> list[Any]:
+        async with database.read() as session:
+            return list(
+                (
+                    await session.exec(
+                        select(CommitteeMember, Committee, Area)
+                        .join(Committee, col(Committee.id) == CommitteeMember.committee_id)
+                        .join(Area, col(Area.id) == Committee.area_id)
+                        .where(CommitteeMember.user_id == auth.user.id)
+                        .order_by(col(Committee.name))
+                    )
+                ).all()
+            )
 
     @get("", name="committees:mine")
     async def mine(
         self, request: Request[Any, Any, Any], database: NamedDependency[Database]
     ) -> Template:
         auth = require_privileged(request)
+        rows = await self._memberships(database, auth)
+        return await self._page(database, auth, rows)
+
+    async def _page(
+        self,
+        database: Database,
+        auth: Any,
+        rows: Any,
+        *,
+        form: dict[str, str] | None = None,
+        error: Any = None,
+        status_code: int = 200,
+    ) -> Template:
         async with database.read() as session:
-            rows = (
+            experts_by_committee = {
+                committee.id: await experts.credentials_of(session, committee.id)
+                for _member, committee, _area in rows
+            }
+            own = (
                 await session.exec(
-                    select(CommitteeMember, Committee, Area)
-                    .join(Committee, col(Committee.id) == CommitteeMember.committee_id)
-                    .join(Area, col(Area.id) == Committee.area_id)
-                    .where(CommitteeMember.user_id == auth.user.id)
-                    .order_by(col(Committee.name))
+                    select(ExpertCredential, Committee)
+                    .join(Committee, col(Committee.id) == ExpertCredential.committee_id)
+                    .where(ExpertCredential.user_id == auth.user.id)
                 )
             ).all()
-        return page("identity/committees.html", memberships=rows)
+        return page(
+            "identity/committees.html",
+            status_code=status_code,
+            memberships=rows,
+            experts=experts_by_committee,
+            own_credentials=own,
+            form=form or {},
+            errors=error.errors if error else {},
+            error_committee=form.get("committee") if form else None,
+        )
+
+    @post("/{committee_id:int}/experts")
+    async def add_expert(
+        self,
+        request: Request[Any, Any, Any],
+        database: NamedDependency[Database],
+        committee_id: FromPath[int],
+    ) -> Any:
+        auth = require_privileged(request)
+        form = await form_data(request)
+        try:
+            await experts.verify_expert(database, auth, committee_id, form)
+        except FormInvalid as error:
+            rows = await self._memberships(database, auth)
+            return await self._page(
+                database,
+                auth,
+                rows,
+                form={**form, "committee": str(committee_id)},
+                error=error,
+                status_code=400,
+            )
+        return redirect("/committees?expert_added=1")
 
 
 class VerificationController(Controller):
