@@ -53,6 +53,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("verify-residence", "/identity/verify", "/identity/verify", as_user="resident"),
     PageSpec("officer", "/identity/officer", "/identity/officer", as_user="officer"),
     PageSpec(
+        "officer-tools", "/identity/officer/tools", "/identity/officer/tools", as_user="officer"
+    ),
+    PageSpec(
         "letter", "/identity/letter", "/identity/letter?code=ABCD-EFGH-JKMN", as_user="resident"
     ),
 )

@@ -254,3 +254,28 @@ async def revoke(database: Database, auth: Auth, verification_id: int, reason: s
             subject=f"verification:{verification.id}",
             payload={"reason": verification.revoke_reason},
         )
+
+
+async def officer_roots(session: AsyncSession, user_id: int) -> list[Area]:
+    """The areas an officer was appointed to (rolls and letters are issued for these)."""
+    return list(
+        (
+            await session.exec(
+                select(Area)
+                .join(AreaOfficer, col(AreaOfficer.area_id) == Area.id)
+                .where(AreaOfficer.user_id == user_id)
+                .order_by(col(Area.code))
+            )
+        ).all()
+    )
+
+
+async def officer_area_below(database: Database, auth: Auth, area_code: str) -> Area:
+    """An area the officer serves (theirs or below), or 404."""
+    async with database.read() as session:
+        served = await officer_area_ids(session, auth.user.id)  # type: ignore[arg-type]
+        _require_officer(served)
+        area = (await session.exec(select(Area).where(Area.code == area_code))).first()
+    if area is None or area.id not in served:
+        raise NotFound()
+    return area

@@ -62,3 +62,16 @@ def read_csv(data: bytes, *, required: tuple[str, ...]) -> CsvTable:
     except csv.Error as exc:
         raise CsvProblem("columns", f"line {reader.line_num}: {exc}") from exc
     return CsvTable(encoding, rows)
+
+
+def csv_message(problem: CsvProblem) -> str:
+    """The problem in the reader's language."""
+    from deliberate.web.i18n import gettext as _
+
+    messages = {
+        "encoding": _("The file is neither UTF-8 nor GBK/GB18030 text. Save it as CSV (UTF-8)."),
+        "empty": _("The file is empty."),
+        "columns": _("The file lacks required columns (%(detail)s).", detail=problem.detail),
+        "too_large": _("The file is too large."),
+    }
+    return messages[problem.code]

@@ -88,3 +88,7 @@ async def eligibility_person(session: AsyncSession, user: User) -> eligibility.P
             for v in rows
         ),
     )
+
+
+async def all_areas(session: AsyncSession) -> list[Area]:
+    return list((await session.exec(select(Area).order_by(Area.code))).all())

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -13,10 +14,13 @@ from deliberate.accounts.guards import require_privileged, require_signed_in
 from deliberate.accounts.routes import client_of, form_page
 from deliberate.accounts.services import FormInvalid
 from deliberate.db import Database
+from deliberate.errors import Forbidden
 from deliberate.identity import census, counter, experts, letters
 from deliberate.identity import queries as identity_queries
+from deliberate.identity.csvfiles import CsvProblem, csv_message
 from deliberate.identity.models import Area, Committee, CommitteeMember, ExpertCredential
-from deliberate.web.forms import form_data, redirect
+from deliberate.web.forms import form_data, redirect, uploaded_file
+from deliberate.web.i18n import gettext as _
 from deliberate.web.pages import page
 
 
@@ -212,10 +216,96 @@ class LetterController(Controller):
 
 
 class OfficerController(Controller):
-    """Verification officers: requests at the counter, and revocation."""
+    """Verification officers: requests at the counter, revocation, rolls and letters."""
 
     path = "/identity/officer"
     include_in_schema = False
+
+    async def _tools(
+        self,
+        database: Database,
+        auth: Any,
+        *,
+        report: Any = None,
+        error: Any = None,
+        status_code: int = 200,
+    ) -> Template:
+        async with database.read() as session:
+            roots = await counter.officer_roots(session, auth.user.id)
+            served = await counter.officer_area_ids(session, auth.user.id)
+            areas = [a for a in await identity_queries.all_areas(session) if a.id in served]
+        if not roots:
+            raise Forbidden(_("This page is for verification officers."))
+        return page(
+            "identity/officer_tools.html",
+            status_code=status_code,
+            roots=roots,
+            areas=areas,
+            report=report,
+            error=error,
+        )
+
+    @get("/tools", name="identity:officer_tools")
+    async def tools(
+        self, request: Request[Any, Any, Any], database: NamedDependency[Database]
+    ) -> Template:
+        return await self._tools(database, require_privileged(request))
+
+    @post("/census")
+    async def upload_roll(
+        self, request: Request[Any, Any, Any], database: NamedDependency[Database]
+    ) -> Template:
+        auth = require_privileged(request)
+        form = await form_data(request)
+        area = await counter.officer_area_below(database, auth, form.get("area", ""))
+        data = await uploaded_file(request, "roll")
+        if data is None:
+            return await self._tools(database, auth, error=_("Choose a CSV file."), status_code=400)
+        try:
+            report = await census.import_roll(
+                database,
+                request.app.state.settings.census_key,
+                data,
+                area.code,
+                actor=auth.user.public_id,
+            )
+        except CsvProblem as problem:
+            return await self._tools(database, auth, error=csv_message(problem), status_code=400)
+        return await self._tools(database, auth, report=report)
+
+    @post("/letters")
+    async def issue_letters(
+        self, request: Request[Any, Any, Any], database: NamedDependency[Database]
+    ) -> Any:
+        auth = require_privileged(request)
+        form = await form_data(request)
+        area = await counter.officer_area_below(database, auth, form.get("area", ""))
+        try:
+            count = int(form.get("count", ""))
+            if not 1 <= count <= letters.MAX_LETTERS:
+                raise ValueError
+        except ValueError:
+            return await self._tools(
+                database,
+                auth,
+                status_code=400,
+                error=_("Enter how many letters, from 1 to %(max)s.", max=letters.MAX_LETTERS),
+            )
+        settings = request.app.state.settings
+        issued = await letters.issue(
+            database, request.app.state.account_keys, area.code, count, actor=auth.user.public_id
+        )
+        pdf = await asyncio.to_thread(
+            letters.render_pdf, issued, settings.public_url, settings.time_zone
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="letters-{issued.batch}.pdf"',
+                "Cache-Control": "no-store",
+            },
+        )
 
     async def _page(
         self, database: Database, auth: Any, error: Any = None, status_code: int = 200

@@ -42,3 +42,13 @@ def request_ip(request: Request[Any, Any, Any]) -> str:
     return client_ip(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies) or (
         "unknown"
     )
+
+
+async def uploaded_file(request: Request[Any, Any, Any], name: str) -> bytes | None:
+    """The bytes of an uploaded file field (the body size limit applies before this)."""
+    form = await request.form()
+    upload = form.get(name)
+    if upload is None or isinstance(upload, str):
+        return None
+    data = await upload.read()
+    return data or None
