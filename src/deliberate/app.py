@@ -19,7 +19,7 @@ from deliberate.accounts.middleware import session_middleware
 from deliberate.accounts.routes import SignInController
 from deliberate.accounts.routes_profile import AccountController
 from deliberate.accounts.tokens import Keys
-from deliberate.admin.routes import AdminController
+from deliberate.admin.routes import AdminController, AreaAdminController
 from deliberate.api.routes import OPENAPI_ROUTER_PATH, openapi_description
 from deliberate.config import Settings
 from deliberate.db import Database
@@ -79,6 +79,7 @@ def create_app(settings: Settings) -> Litestar:
             SignInController,
             AccountController,
             AdminController,
+            AreaAdminController,
             CommitteeController,
             VerificationController,
             LetterController,

@@ -16,7 +16,7 @@ from deliberate.audit import services as audit
 from deliberate.db import Database
 from deliberate.identity import area_import
 from deliberate.identity.area_import import RowError
-from deliberate.identity.csvfiles import read_csv
+from deliberate.identity.csvfiles import CsvTable, read_csv
 from deliberate.identity.models import Area, AreaKind
 
 Parent = aliased(Area)
@@ -62,9 +62,24 @@ class AreaImportReport:
     errors: list[RowError]
 
 
-async def import_areas(database: Database, data: bytes) -> AreaImportReport:
+async def import_areas(
+    database: Database, data: bytes, *, actor: str | None = None
+) -> AreaImportReport:
     """Import an area CSV: every row, or (when any row is wrong) none."""
-    table = read_csv(data, required=area_import.COLUMNS)
+    return await import_area_table(
+        database, read_csv(data, required=area_import.COLUMNS), actor=actor
+    )
+
+
+async def save_area(database: Database, values: dict[str, str], *, actor: str) -> AreaImportReport:
+    """One area from the admin form, checked by exactly the rules of an import."""
+    row = {name: values.get(name, "").strip() for name in (*area_import.COLUMNS, "name_en")}
+    return await import_area_table(database, CsvTable("form", [(1, row)]), actor=actor)
+
+
+async def import_area_table(
+    database: Database, table: CsvTable, *, actor: str | None
+) -> AreaImportReport:
     async with database.write() as session:
         existing = {
             code: parent
@@ -89,7 +104,7 @@ async def import_areas(database: Database, data: bytes) -> AreaImportReport:
                 parent_code=row.parent_code,
             )
         await audit.record(
-            session, None, "areas.import", payload={"rows": len(rows), "encoding": table.encoding}
+            session, actor, "areas.import", payload={"rows": len(rows), "encoding": table.encoding}
         )
     created = sum(1 for row in rows if row.code not in existing)
     return AreaImportReport(table.encoding, created, len(rows) - created, [])
