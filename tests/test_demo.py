@@ -5,7 +5,12 @@ from deliberate.accounts.models import User
 from deliberate.db import Database
 from deliberate.demo import DEMO_AREAS, DEMO_USERS, database_is_empty, load_demo
 from deliberate.identity import queries
-from deliberate.identity.models import AreaOfficer, CommitteeMember, Verification
+from deliberate.identity.models import (
+    AreaOfficer,
+    CommitteeMember,
+    ExpertCredential,
+    Verification,
+)
 
 
 async def test_demo_loads_once_and_reloads_in_place(database: Database) -> None:
@@ -30,6 +35,9 @@ async def test_demo_loads_once_and_reloads_in_place(database: Database) -> None:
         officers = (await session.exec(select(AreaOfficer))).all()
     assert [v.user_id for v in verified] == [users["resident@demo.invalid"].id]
     assert [o.user_id for o in officers] == [users["officer@demo.invalid"].id]
+    async with database.read() as session:
+        experts = (await session.exec(select(ExpertCredential))).all()
+    assert [e.user_id for e in experts] == [users["expert@demo.invalid"].id]
 
     again = await load_demo(database)
     assert not any("password demo-" in line for line in again.lines)

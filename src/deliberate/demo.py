@@ -18,6 +18,7 @@ from deliberate.identity.models import (
     Area,
     AreaKind,
     Committee,
+    ExpertCredential,
     Verification,
     VerificationMethod,
 )
@@ -60,6 +61,20 @@ async def _verify(database: Database, user: User, area_code: str, birth_year: in
         )
 
 
+async def _credential(database: Database, user: User, committee: Committee) -> None:
+    async with database.write() as session:
+        session.add(
+            ExpertCredential(
+                committee_id=committee.id,  # type: ignore[arg-type]
+                user_id=user.id,  # type: ignore[arg-type]
+                field="结构工程 Structural engineering",
+                organisation="示范市建筑设计研究院 Demo City Design Institute",
+                title="高级工程师 Senior engineer",
+                verified_at=datetime.now(UTC),
+            )
+        )
+
+
 async def database_is_empty(database: Database) -> bool:
     async with database.read() as session:
         return await area_queries.count_areas(session) == 0
@@ -71,6 +86,7 @@ DEMO_USERS: tuple[tuple[str, str, str, str | None], ...] = (
     ("newcomer@demo.invalid", "演示新居民 Demo newcomer (not verified)", "resident", None),
     ("chair@demo.invalid", "演示主任 Demo chair", "resident", "chair"),
     ("officer@demo.invalid", "演示核实员 Demo officer", "officer", None),
+    ("expert@demo.invalid", "演示专家 Demo expert", "resident", None),
     ("admin@demo.invalid", "演示管理员 Demo admin", "admin", None),
 )
 DEMO_OFFICER_AREA = "demo-01-01"  # Heping Street: its communities' counter
@@ -118,7 +134,11 @@ async def load_demo(database: Database) -> DemoReport:
             )
         if login in DEMO_VERIFIED:
             await _verify(database, user, *DEMO_VERIFIED[login])
+        if login == "expert@demo.invalid":
+            await _credential(database, user, committee)
         note = f", {committee_role} of the demo committee" if committee_role else ""
+        if login == "expert@demo.invalid":
+            note += ", structural engineering expert of the demo committee"
         if login in DEMO_VERIFIED:
             note += f", verified resident of {DEMO_VERIFIED[login][0]}"
         lines.append(f"user {login} ({role}{note}): password {password}")
