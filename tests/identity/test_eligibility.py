@@ -104,3 +104,13 @@ def test_a_cycle_in_the_tree_does_not_hang() -> None:
     looped = {1: 2, 2: 1, 4: 1}
     rule = EligibilityRule(area_ids=(9,))
     assert check(RESIDENT_4, rule, ON, looped).reason == "wrong_area"
+
+
+def test_rules_freeze_to_canonical_json_and_back() -> None:
+    rule = EligibilityRule(area_ids=(5, 2), min_age=16, account_ids=(9, 3))
+    same = EligibilityRule(area_ids=(2, 5), min_age=16, account_ids=(3, 9))
+    assert rule.canonical() == same.canonical() and rule.digest() == same.digest()
+    assert EligibilityRule.from_canonical(rule.canonical()).canonical() == rule.canonical()
+    assert EligibilityRule(area_ids=(2,), min_age=18).digest() != rule.digest()
+    with pytest.raises(ValueError):
+        EligibilityRule.from_canonical('{"version": 2}')

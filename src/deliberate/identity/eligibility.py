@@ -4,6 +4,8 @@ parameters, turned into words in the person's language by the page)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +23,37 @@ class EligibilityRule:
 
     def needs_verification(self) -> bool:
         return self.verified or bool(self.area_ids) or self.min_age is not None
+
+    def canonical(self) -> str:
+        """Canonical JSON: what a hearing or poll freezes (and hashes) when it opens."""
+        return json.dumps(
+            {
+                "account_ids": sorted(self.account_ids),
+                "area_ids": sorted(self.area_ids),
+                "include_descendants": self.include_descendants,
+                "min_age": self.min_age,
+                "verified": self.verified,
+                "version": 1,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+    @classmethod
+    def from_canonical(cls, text: str) -> EligibilityRule:
+        data = json.loads(text)
+        if data.get("version") != 1:
+            raise ValueError("unknown eligibility rule version")
+        return cls(
+            area_ids=tuple(data["area_ids"]),
+            include_descendants=data["include_descendants"],
+            verified=data["verified"],
+            min_age=data["min_age"],
+            account_ids=tuple(data["account_ids"]),
+        )
 
 
 @dataclass(frozen=True)
