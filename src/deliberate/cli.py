@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from deliberate.config import ConfigError, Settings
+
+T = TypeVar("T")
 
 
 class CommandError(Exception):
@@ -21,6 +24,27 @@ def _settings() -> Settings:
         return Settings.from_env()
     except ConfigError as exc:
         raise CommandError(f"configuration: {exc}") from exc
+
+
+def _with_database(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``work(database)`` in a fresh event loop, disposing of the engine after."""
+    from deliberate.db import Database
+
+    async def run() -> T:
+        database = Database(settings.database_url)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def _read_input(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def _migrate(settings: Settings) -> None:
@@ -56,27 +80,24 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from deliberate.db import Database
     from deliberate.demo import database_is_empty, load_demo
 
     settings = _settings()
     if settings.production:
         raise CommandError("demo data is for development only (DELIBERATE_ENV=production)")
 
-    async def load() -> None:
-        database = Database(settings.database_url)
-        try:
-            if args.if_empty and not await database_is_empty(database):
-                print("demo: the database already has data; nothing loaded")
-                return
-            report = await load_demo(database)
-        finally:
-            await database.dispose()
-        print("demo data loaded:")
-        for line in report.lines:
-            print(f"  {line}")
+    async def load(database: Any) -> Any:
+        if args.if_empty and not await database_is_empty(database):
+            return None
+        return await load_demo(database)
 
-    asyncio.run(load())
+    report = _with_database(settings, load)
+    if report is None:
+        print("demo: the database already has data; nothing loaded")
+        return
+    print("demo data loaded:")
+    for line in report.lines:
+        print(f"  {line}")
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -95,74 +116,49 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def cmd_users_create(args: argparse.Namespace) -> None:
     from deliberate.accounts.admin_tasks import TaskError, create_user
-    from deliberate.db import Database
 
     settings = _settings()
     password = _read_password(args)
-
-    async def create() -> str:
-        database = Database(settings.database_url)
-        try:
-            user = await create_user(
+    try:
+        user = _with_database(
+            settings,
+            lambda database: create_user(
                 database,
                 login=args.email,
                 password=password,
                 role=args.role,
                 display_name=args.name,
                 area_code=args.area,
-            )
-        except TaskError as exc:
-            raise CommandError(str(exc)) from exc
-        finally:
-            await database.dispose()
-        return user.login
-
-    login = asyncio.run(create())
-    print(f"created {args.role} {login}")
+            ),
+        )
+    except TaskError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"created {args.role} {user.login}")
     if args.role in ("admin", "officer"):
         print("two-factor sign-in will be set up at the first privileged page")
 
 
 def cmd_audit_verify(_args: argparse.Namespace) -> None:
     from deliberate.audit.services import verify
-    from deliberate.db import Database
 
-    settings = _settings()
+    async def check(database: Any) -> Any:
+        async with database.read() as session:
+            return await verify(session)
 
-    async def check():
-        database = Database(settings.database_url)
-        try:
-            async with database.read() as session:
-                return await verify(session)
-        finally:
-            await database.dispose()
-
-    checked, broken = asyncio.run(check())
+    checked, broken = _with_database(_settings(), check)
     if broken is not None:
         raise CommandError(f"broken at event {broken.seq}: {broken.reason}")
     print(f"audit log intact: {checked} events")
 
 
 def cmd_areas_import(args: argparse.Namespace) -> None:
-    from deliberate.db import Database
     from deliberate.identity.csvfiles import CsvProblem
     from deliberate.identity.services import import_areas
 
     settings = _settings()
+    data = _read_input(args.file)
     try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise CommandError(f"cannot read {args.file}: {exc.strerror}") from exc
-
-    async def run():
-        database = Database(settings.database_url)
-        try:
-            return await import_areas(database, data)
-        finally:
-            await database.dispose()
-
-    try:
-        report = asyncio.run(run())
+        report = _with_database(settings, lambda database: import_areas(database, data))
     except CsvProblem as exc:
         raise CommandError(f"{args.file}: {exc}") from exc
     if report.errors:
@@ -174,26 +170,19 @@ def cmd_areas_import(args: argparse.Namespace) -> None:
 
 
 def cmd_census_import(args: argparse.Namespace) -> None:
-    from deliberate.db import Database
     from deliberate.errors import Invalid
     from deliberate.identity.census import import_roll
     from deliberate.identity.csvfiles import CsvProblem
 
     settings = _settings()
+    data = _read_input(args.file)
     try:
-        data = Path(args.file).read_bytes()
-    except OSError as exc:
-        raise CommandError(f"cannot read {args.file}: {exc.strerror}") from exc
-
-    async def run():
-        database = Database(settings.database_url)
-        try:
-            return await import_roll(database, settings.census_key, data, args.area, actor=None)
-        finally:
-            await database.dispose()
-
-    try:
-        report = asyncio.run(run())
+        report = _with_database(
+            settings,
+            lambda database: import_roll(
+                database, settings.census_key, data, args.area, actor=None
+            ),
+        )
     except (CsvProblem, Invalid) as exc:
         raise CommandError(f"{args.file}: {exc}") from exc
     for error in report.rejected:  # reasons only: the numbers are never printed
@@ -206,7 +195,6 @@ def cmd_census_import(args: argparse.Namespace) -> None:
 
 def cmd_letters_issue(args: argparse.Namespace) -> None:
     from deliberate.accounts.tokens import Keys
-    from deliberate.db import Database
     from deliberate.errors import Invalid
     from deliberate.identity.letters import issue, render_pdf
 
@@ -215,18 +203,11 @@ def cmd_letters_issue(args: argparse.Namespace) -> None:
     if not out.parent.is_dir():
         raise CommandError(f"no such folder: {out.parent}")
     public_url = (args.site_url or settings.public_url).rstrip("/")
-
-    async def run():
-        database = Database(settings.database_url)
-        try:
-            return await issue(
-                database, Keys(settings.secret_key), args.area, args.count, actor=None
-            )
-        finally:
-            await database.dispose()
-
+    keys = Keys(settings.secret_key)
     try:
-        letters = asyncio.run(run())
+        letters = _with_database(
+            settings, lambda database: issue(database, keys, args.area, args.count, actor=None)
+        )
     except Invalid as exc:
         raise CommandError(str(exc)) from exc
     out.write_bytes(render_pdf(letters, public_url, settings.time_zone))
@@ -237,19 +218,9 @@ def cmd_letters_issue(args: argparse.Namespace) -> None:
 
 
 def cmd_retention_purge(args: argparse.Namespace) -> None:
-    from deliberate.db import Database
     from deliberate.identity.retention import purge
 
-    settings = _settings()
-
-    async def run():
-        database = Database(settings.database_url)
-        try:
-            return await purge(database, dry_run=args.dry_run)
-        finally:
-            await database.dispose()
-
-    counts = asyncio.run(run())
+    counts = _with_database(_settings(), lambda database: purge(database, dry_run=args.dry_run))
     verb = "would remove" if args.dry_run else "removed"
     print(
         f"{verb}: "

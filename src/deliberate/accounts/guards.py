@@ -36,6 +36,14 @@ def require_signed_in(request: Request[Any, Any, Any]) -> Auth:
     return auth
 
 
+def require_confirmed(request: Request[Any, Any, Any]) -> Auth:
+    """Signed in with a confirmed account (taking part needs one)."""
+    auth = require_signed_in(request)
+    if not auth.confirmed:
+        raise RedirectRequired("/accounts/confirm")
+    return auth
+
+
 def require_privileged(request: Request[Any, Any, Any]) -> Auth:
     """Signed in, and past the second factor when the role demands it."""
     auth = require_signed_in(request)

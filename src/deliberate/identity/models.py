@@ -15,6 +15,12 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 
+def _fk(
+    target: str, *, ondelete: str = "CASCADE", nullable: bool = False, index: bool = False
+) -> Column:  # type: ignore[type-arg]
+    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index)
+
+
 class AreaKind(StrEnum):
     city = "city"
     district = "district"
@@ -39,9 +45,7 @@ class Area(SQLModel, table=True):
     kind: str = Field(max_length=16)
     parent_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=True, index=True
-        ),
+        sa_column=_fk("area.id", ondelete="RESTRICT", nullable=True, index=True),
     )
 
     def display_name(self, locale: str) -> str:
@@ -62,9 +66,7 @@ class Committee(SQLModel, table=True):
     __tablename__ = "committee"
 
     id: int | None = Field(default=None, primary_key=True)
-    area_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False)
-    )
+    area_id: int = Field(sa_column=_fk("area.id", ondelete="RESTRICT"))
     name: str = Field(max_length=100)
     name_en: str | None = Field(default=None, max_length=100)
 
@@ -82,14 +84,8 @@ class CommitteeMember(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    committee_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("committee.id", ondelete="CASCADE"), nullable=False)
-    )
-    user_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    committee_id: int = Field(sa_column=_fk("committee.id"))
+    user_id: int = Field(sa_column=_fk("user_account.id", index=True))
     role: str = Field(max_length=16)
 
 
@@ -100,14 +96,8 @@ class AreaOfficer(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("area_id", "user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    area_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
-    )
-    user_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    area_id: int = Field(sa_column=_fk("area.id"))
+    user_id: int = Field(sa_column=_fk("user_account.id", index=True))
 
 
 class CensusEntry(SQLModel, table=True):
@@ -121,9 +111,7 @@ class CensusEntry(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key_version: str = Field(max_length=16)
     tag: str = Field(max_length=64)
-    area_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
-    )
+    area_id: int = Field(sa_column=_fk("area.id"))
     birth_year: int
     imported_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
 
@@ -146,21 +134,13 @@ class Verification(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
-    area_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("area.id", ondelete="RESTRICT"), nullable=False)
-    )
+    user_id: int = Field(sa_column=_fk("user_account.id", index=True))
+    area_id: int = Field(sa_column=_fk("area.id", ondelete="RESTRICT"))
     method: str = Field(max_length=16)
     birth_year: int | None = None
     verified_by: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa_column=_fk("user_account.id", ondelete="SET NULL", nullable=True),
     )
     verified_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     valid_until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
@@ -177,9 +157,7 @@ class LetterCode(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     code_hash: str = Field(max_length=64, unique=True)
-    area_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
-    )
+    area_id: int = Field(sa_column=_fk("area.id"))
     batch: str = Field(max_length=32, index=True)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
@@ -188,9 +166,7 @@ class LetterCode(SQLModel, table=True):
     )
     used_by: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa_column=_fk("user_account.id", ondelete="SET NULL", nullable=True),
     )
 
 
@@ -205,21 +181,13 @@ class VerificationRequest(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
-    area_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("area.id", ondelete="CASCADE"), nullable=False)
-    )
+    user_id: int = Field(sa_column=_fk("user_account.id", index=True))
+    area_id: int = Field(sa_column=_fk("area.id"))
     status: str = Field(default="pending", max_length=16)
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     decided_by: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa_column=_fk("user_account.id", ondelete="SET NULL", nullable=True),
     )
     decided_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
@@ -234,21 +202,13 @@ class ExpertCredential(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("committee_id", "user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    committee_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("committee.id", ondelete="CASCADE"), nullable=False)
-    )
-    user_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    committee_id: int = Field(sa_column=_fk("committee.id"))
+    user_id: int = Field(sa_column=_fk("user_account.id", index=True))
     field: str = Field(max_length=100)
     organisation: str = Field(max_length=100)
     title: str = Field(max_length=100)
     verified_by: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa_column=_fk("user_account.id", ondelete="SET NULL", nullable=True),
     )
     verified_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

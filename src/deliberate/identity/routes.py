@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from sqlmodel import col, select
 
-from deliberate.accounts.guards import require_privileged, require_signed_in
+from deliberate.accounts.guards import require_confirmed, require_privileged
 from deliberate.accounts.routes import client_of, form_page
 from deliberate.accounts.services import FormInvalid
 from deliberate.db import Database
@@ -119,9 +119,7 @@ class VerificationController(Controller):
     async def verify_page(
         self, request: Request[Any, Any, Any], database: NamedDependency[Database]
     ) -> Any:
-        auth = require_signed_in(request)
-        if not auth.confirmed:
-            return redirect("/accounts/confirm")
+        auth = require_confirmed(request)
         return await self._page(database, auth, {})
 
     async def _page(
@@ -143,9 +141,7 @@ class VerificationController(Controller):
     async def ask_in_person(
         self, request: Request[Any, Any, Any], database: NamedDependency[Database]
     ) -> Any:
-        auth = require_signed_in(request)
-        if not auth.confirmed:
-            return redirect("/accounts/confirm")
+        auth = require_confirmed(request)
         form = await form_data(request)
         try:
             area_id = int(form.get("area", "0"))
@@ -161,9 +157,7 @@ class VerificationController(Controller):
     async def census_match(
         self, request: Request[Any, Any, Any], database: NamedDependency[Database]
     ) -> Any:
-        auth = require_signed_in(request)
-        if not auth.confirmed:
-            return redirect("/accounts/confirm")
+        auth = require_confirmed(request)
         form = await form_data(request)
         settings = request.app.state.settings
         try:
@@ -189,18 +183,14 @@ class LetterController(Controller):
 
     @get("", name="identity:letter")
     async def letter_form(self, request: Request[Any, Any, Any], code: FromQuery[str] = "") -> Any:
-        auth = require_signed_in(request)  # a QR scan while signed out comes back here
-        if not auth.confirmed:
-            return redirect("/accounts/confirm")
+        require_confirmed(request)  # a QR scan while signed out comes back here
         return form_page("identity/letter.html", {"code": code[:20]})
 
     @post("")
     async def redeem(
         self, request: Request[Any, Any, Any], database: NamedDependency[Database]
     ) -> Any:
-        auth = require_signed_in(request)
-        if not auth.confirmed:
-            return redirect("/accounts/confirm")
+        auth = require_confirmed(request)
         form = await form_data(request)
         try:
             await letters.redeem(
