@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # so ``bench.*`` imports when run as a script
 
-BENCHMARKS = ("bench.home_vs_bare",)
+BENCHMARKS = ("bench.home_vs_bare", "bench.census_import")
 
 
 def main() -> int:
@@ -57,6 +57,8 @@ def main() -> int:
                 f"{t['p50_ms']:>8.2f} {t['p99_ms']:>8.2f} {t['cpu_us_per_req']:>10.1f} "
                 f"{max(t['server_cpu_runs']):>8.0%} {max(t['client_cpu_runs']):>8.0%}"
             )
+        for line in result.get("lines", []):
+            print(line, flush=True)
         for label, value in result["ratios"].items():
             note = "  (primary)" if label == result["primary"] else ""
             print(f"{module.NAME} ratio {label} = {value:.3g}{note}", flush=True)
