@@ -21,14 +21,14 @@
     }
   });
   // Warn two minutes before an idle session ends, with a button to stay signed in.
-  var expires = document.body.getAttribute("data-session-expires");
+  // The server says how many seconds are left, so the device's own clock never matters.
+  var secondsLeft = parseInt(document.body.getAttribute("data-session-seconds"), 10);
   var warning = document.getElementById("session-warning");
-  if (expires && warning) {
-    var wait = Date.parse(expires) - 2 * 60 * 1000 - Date.now();
+  if (!isNaN(secondsLeft) && warning) {
     window.setTimeout(function () {
       warning.hidden = false;
       var button = warning.querySelector("button");
       if (button) { button.focus(); }
-    }, Math.max(wait, 0));
+    }, Math.max(secondsLeft - 120, 0) * 1000);
   }
 })();

@@ -104,20 +104,27 @@ def test_skip_link_is_the_first_stop_and_moves_focus_to_main(context: BrowserCon
     assert page.evaluate("() => document.activeElement.id") == "main"
 
 
-@pytest.mark.parametrize("width", [320, 360, 640])
+@pytest.mark.parametrize("width", [320, 640])
 def test_no_horizontal_scrolling_on_small_screens_and_at_200_percent(
-    browser: Browser, server: Server, width: int
+    browser: Browser, server: Server, signed_in_states, width: int
 ) -> None:
     # 640 CSS px is a 1280 px window at 200 % zoom; 320 px is WCAG's reflow width.
-    context = new_context(browser, server, viewport={"width": width, "height": 800})
-    try:
-        page = context.new_page()
-        for spec in PAGES:
-            page.goto(spec.path)
-            scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert scroll_width <= width, f"{spec.name} scrolls sideways at {width}px"
-    finally:
-        context.close()
+    # Every registered page, as the person who sees it.
+    by_user: dict[str | None, list[PageSpec]] = {}
+    for spec in PAGES:
+        by_user.setdefault(spec.as_user, []).append(spec)
+    for who, specs in by_user.items():
+        options = {"storage_state": str(signed_in_states[who])} if who else {}
+        context = new_context(browser, server, viewport={"width": width, "height": 800}, **options)
+        try:
+            page = context.new_page()
+            for spec in specs:
+                page.goto(spec.path)
+                assert page.url.endswith(spec.path), f"{spec.name}: redirected"
+                scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
+                assert scroll_width <= width, f"{spec.name} scrolls sideways at {width}px"
+        finally:
+            context.close()
 
 
 def test_touch_targets_are_at_least_24px(browser: Browser, server: Server) -> None:
@@ -157,3 +164,29 @@ def test_htmx_runs_under_the_strict_csp_and_sends_the_csrf_header(
     assert request.headers.get("x-csrftoken") == token
     page.wait_for_timeout(200)
     assert csp_violations(page) == []
+
+
+def test_a_warning_before_the_session_ends_lets_the_person_stay(
+    browser: Browser, server: Server, signed_in_states
+) -> None:
+    context = new_context(browser, server, storage_state=str(signed_in_states["resident"]))
+    try:
+        page = context.new_page()
+        page.clock.install()
+        page.goto("/accounts/sessions")
+        warning = page.locator("#session-warning")
+        assert warning.is_hidden()
+        page.clock.fast_forward("27:00")  # residents: 30 minutes idle; warned 2 minutes before
+        assert warning.is_hidden()
+        page.clock.fast_forward("01:30")
+        assert warning.is_visible()
+        stay = warning.get_by_role("button")
+        assert stay.evaluate("(el) => el === document.activeElement")  # focus moved to it
+        assert axe_violations(page) == []
+        with page.expect_navigation():
+            stay.click()
+        assert page.url.endswith("/accounts/sessions")
+        assert page.locator("#session-warning").is_hidden()
+        assert csp_violations(page) == []
+    finally:
+        context.close()

@@ -4,7 +4,7 @@ privileged. Loaded once per request by :mod:`deliberate.accounts.middleware`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from deliberate.accounts import policy
 from deliberate.accounts.models import User, UserSession
@@ -39,6 +39,12 @@ class Auth:
     @property
     def confirmed(self) -> bool:
         return self.user.confirmed_at is not None
+
+    def seconds_left(self, now: datetime | None = None) -> int:
+        """Until the session ends without activity (the page counts down from this, so a
+        wrong clock on the person's device does not matter)."""
+        moment = now or datetime.now(UTC)
+        return max(int((self.expires_at() - moment).total_seconds()), 0)
 
     def expires_at(self) -> datetime:
         return policy.expires_at(
