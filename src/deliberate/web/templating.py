@@ -28,7 +28,8 @@ def static_fingerprints(directory: Path) -> dict[str, str]:
     }
 
 
-def build_environment(settings: Settings) -> Environment:
+def translated_environment() -> Environment:
+    """Our templates, autoescaped, with gettext bound to the current locale."""
     env = Environment(
         loader=FileSystemLoader(resource_dir("templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -39,6 +40,11 @@ def build_environment(settings: Settings) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
     )
+    return env
+
+
+def build_environment(settings: Settings) -> Environment:
+    env = translated_environment()
     fingerprints = static_fingerprints(resource_dir("static"))
 
     def static_url(path: str) -> str:
@@ -98,14 +104,4 @@ def template_config(settings: Settings) -> TemplateConfig[JinjaTemplateEngine]:
 
 def pdf_environment() -> Environment:
     """Templates for printed documents (no request): translated in the current locale."""
-    env = Environment(
-        loader=FileSystemLoader(resource_dir("templates")),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
-    )
-    return env
+    return translated_environment()
