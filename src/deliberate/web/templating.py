@@ -14,7 +14,7 @@ from litestar.utils.scope.state import ScopeState
 
 from deliberate.config import Settings
 from deliberate.resources import resource_dir
-from deliberate.web import i18n
+from deliberate.web import i18n, markdown
 
 STATIC_PREFIX = "/static"
 
@@ -40,6 +40,7 @@ def translated_environment() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
     )
+    env.filters["markdown"] = markdown.render  # sanitised: see web/markdown.py
     return env
 
 
