@@ -114,3 +114,12 @@ def test_rules_freeze_to_canonical_json_and_back() -> None:
     assert EligibilityRule(area_ids=(2,), min_age=18).digest() != rule.digest()
     with pytest.raises(ValueError):
         EligibilityRule.from_canonical('{"version": 2}')
+
+
+def test_descendants_of_several_roots() -> None:
+    from deliberate.identity.eligibility import descendants
+
+    assert descendants((2,), PARENTS) == {2, 3, 4}
+    assert descendants((3, 5), PARENTS) == {3, 4, 5, 6}
+    assert descendants((), PARENTS) == set()
+    assert descendants((1,), {1: 2, 2: 1}) == {1, 2}  # a cycle does not hang

@@ -11,6 +11,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from deliberate.accounts import policy, queries, services
 from deliberate.accounts.auth import Auth
 from deliberate.accounts.tokens import session_hash
+from deliberate.db import as_utc
 from deliberate.web.cookies import expired_cookie, scope_cookies
 
 SESSION_COOKIE = "__Host-session"
@@ -19,7 +20,7 @@ DEVICE_COOKIE = "__Host-device"
 
 def _expired(auth: Auth, now: datetime) -> bool:
     if auth.awaiting_second_factor:
-        created = policy._aware(auth.session.created_at)
+        created = as_utc(auth.session.created_at)
         return now - created > policy.PENDING_SECOND_FACTOR
     return now >= auth.expires_at()
 

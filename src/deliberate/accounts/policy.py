@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from deliberate.db import as_utc
 
 
 @dataclass(frozen=True)
@@ -24,17 +26,13 @@ def lifetime(privileged: bool) -> Lifetime:
     return PRIVILEGED if privileged else RESIDENT
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def expires_at(
     *, created_at: datetime, last_seen_at: datetime, absolute_at: datetime, privileged: bool
 ) -> datetime:
     """When the session ends if nothing happens: idle limit or absolute limit, first."""
     rules = lifetime(privileged)
-    idle_end = _aware(last_seen_at) + rules.idle
-    absolute_end = min(_aware(absolute_at), _aware(created_at) + rules.absolute)
+    idle_end = as_utc(last_seen_at) + rules.idle
+    absolute_end = min(as_utc(absolute_at), as_utc(created_at) + rules.absolute)
     return min(idle_end, absolute_end)
 
 
@@ -55,4 +53,4 @@ def is_expired(
 
 
 def needs_touch(last_seen_at: datetime, now: datetime) -> bool:
-    return now - _aware(last_seen_at) >= TOUCH_EVERY
+    return now - as_utc(last_seen_at) >= TOUCH_EVERY

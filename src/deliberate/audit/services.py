@@ -19,6 +19,7 @@ from deliberate.audit.chain import (
     verify_chain,
 )
 from deliberate.audit.models import AuditEvent, AuditHead
+from deliberate.db import as_utc
 
 HEAD_ID = 1
 VERIFY_BATCH = 5000
@@ -71,12 +72,9 @@ async def record(
 
 
 def _content(event: AuditEvent) -> EventContent:
-    occurred = event.occurred_at
-    if occurred.tzinfo is None:  # SQLite hands back naive UTC
-        occurred = occurred.replace(tzinfo=UTC)
     return EventContent(
         seq=event.seq,
-        occurred_at=occurred,
+        occurred_at=as_utc(event.occurred_at),
         actor=event.actor,
         action=event.action,
         subject=event.subject,

@@ -19,6 +19,7 @@ from deliberate.errors import Invalid
 from deliberate.identity import idnumber
 from deliberate.identity.area_import import RowError
 from deliberate.identity.csvfiles import read_csv
+from deliberate.identity.eligibility import descendants
 from deliberate.identity.models import Area, CensusEntry, Verification, VerificationMethod
 from deliberate.throttle import services as throttle
 from deliberate.throttle.policy import Rule
@@ -81,7 +82,7 @@ async def import_roll(
         scope = areas.get(area_code)
         if scope is None:
             raise Invalid(f"unknown area {area_code!r}")
-        within = _descendants(scope.id, {a.id: a.parent_id for a in areas.values()})  # type: ignore[arg-type]
+        within = descendants((scope.id,), {a.id: a.parent_id for a in areas.values()})  # type: ignore[arg-type]
         rejected: list[RowError] = []
         duplicates: list[int] = []
         pending: dict[str, tuple[int, int, int]] = {}  # tag → (line, area id, birth year)
@@ -140,20 +141,6 @@ async def import_roll(
             },
         )
     return CensusReport(table.encoding, len(rows), sorted(duplicates), rejected)
-
-
-def _descendants(root: int, parents: dict[int, int | None]) -> set[int]:
-    children: dict[int | None, list[int]] = {}
-    for area, parent in parents.items():
-        children.setdefault(parent, []).append(area)
-    found, stack = set(), [root]
-    while stack:
-        current = stack.pop()
-        if current in found:
-            continue
-        found.add(current)
-        stack.extend(children.get(current, []))
-    return found
 
 
 async def match(

@@ -22,6 +22,7 @@ from deliberate.audit import services as audit
 from deliberate.db import Database
 from deliberate.errors import Forbidden, NotFound
 from deliberate.identity.census import VALIDITY
+from deliberate.identity.eligibility import descendants
 from deliberate.identity.models import (
     Area,
     AreaOfficer,
@@ -81,17 +82,7 @@ async def officer_area_ids(session: AsyncSession, user_id: int) -> set[int]:
     if not roots:
         return set()
     parents = dict((await session.exec(select(Area.id, Area.parent_id))).all())
-    found = set()
-    for area_id in parents:
-        current: int | None = area_id
-        seen: set[int] = set()
-        while current is not None and current not in seen:
-            if current in roots:
-                found.add(area_id)
-                break
-            seen.add(current)
-            current = parents.get(current)
-    return found
+    return descendants(roots, parents)
 
 
 def _require_officer(areas: set[int]) -> None:

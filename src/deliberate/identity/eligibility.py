@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -100,6 +100,22 @@ def within(
         seen.add(current)
         current = parents.get(current)
     return False
+
+
+def descendants(roots: Iterable[int], parents: Mapping[int, int | None]) -> set[int]:
+    """The given areas and every area below them (cycles are harmless)."""
+    children: dict[int | None, list[int]] = {}
+    for area, parent in parents.items():
+        children.setdefault(parent, []).append(area)
+    found: set[int] = set()
+    stack = list(roots)
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.add(current)
+        stack.extend(children.get(current, []))
+    return found
 
 
 def oldest_birth_year(min_age: int, on: date) -> int:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from deliberate.db import as_utc
 
 
 @dataclass(frozen=True)
@@ -33,28 +35,24 @@ class State:
     blocked_until: datetime | None
 
 
-def aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def retry_after(state: State | None, now: datetime) -> int | None:
     """Seconds to wait, or None when the action may go ahead."""
     if state is None or state.blocked_until is None:
         return None
-    remaining = (aware(state.blocked_until) - now).total_seconds()
+    remaining = (as_utc(state.blocked_until) - now).total_seconds()
     return math.ceil(remaining) if remaining > 0 else None
 
 
 def after_failure(state: State | None, rule: Rule, now: datetime) -> State:
-    if state is None or now - aware(state.window_started_at) > rule.window:
+    if state is None or now - as_utc(state.window_started_at) > rule.window:
         failures, started = 1, now
     else:
-        failures, started = state.failures + 1, aware(state.window_started_at)
+        failures, started = state.failures + 1, as_utc(state.window_started_at)
     delay = rule.delay_after(failures)
     return State(failures, started, now + delay if delay else None)
 
 
 def remaining(state: State | None, rule: Rule, now: datetime) -> int:
-    if state is None or now - aware(state.window_started_at) > rule.window:
+    if state is None or now - as_utc(state.window_started_at) > rule.window:
         return rule.limit
     return max(rule.limit - state.failures, 0)
