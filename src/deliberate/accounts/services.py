@@ -307,8 +307,7 @@ async def confirm(database: Database, ctx: Context, client: Client, auth: Auth, 
             .values(used_at=now)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            for rule, key in checks:
-                await throttle.fail(session, rule, key, now)
+            await throttle.fail_all(session, checks, now)
             await audit.record(session, user.public_id, "account.confirm_failed", now=now)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise FormInvalid(
@@ -450,8 +449,7 @@ async def sign_in(
 
     if not ok or user is None:
         async with database.write() as session:
-            for rule, key in checks:
-                await throttle.fail(session, rule, key, now)
+            await throttle.fail_all(session, checks, now)
             await audit.record(
                 session,
                 user.public_id if user else None,
@@ -530,8 +528,7 @@ async def verify_second_factor(
                 if used.rowcount == 1:  # type: ignore[attr-defined]
                     method = "recovery_code"
         if method is None:
-            for rule, key in checks:
-                await throttle.fail(session, rule, key, now)
+            await throttle.fail_all(session, checks, now)
             await audit.record(session, user.public_id, "auth.second_factor_failed", now=now)
     if method is None:
         security_event("second_factor_failed", user=user.public_id, ip=client.ip)
@@ -569,8 +566,7 @@ async def request_password_reset(
     ]
     async with database.write() as session:
         await throttle.check(session, checks, now)
-        for rule, key in checks:
-            await throttle.fail(session, rule, key, now)
+        await throttle.fail_all(session, checks, now)
         user = await queries.user_by_login(session, kind, normalised)
         if user is None:
             return

@@ -175,8 +175,7 @@ async def match(
             )
         ).first()
         if entry is None:
-            for rule, key_name in checks:
-                await throttle.fail(session, rule, key_name, now)
+            await throttle.fail_all(session, checks, now)
             await audit.record(session, auth.user.public_id, "verification.census_no_match")
         else:
             verification = Verification(

@@ -143,8 +143,7 @@ async def redeem(
                 )
             ).first()
         if used is None:
-            for rule, key in checks:
-                await throttle.fail(session, rule, key, now)
+            await throttle.fail_all(session, checks, now)
             await audit.record(session, auth.user.public_id, "verification.letter_refused")
         else:
             verification = Verification(

@@ -78,6 +78,12 @@ async def fail(session: AsyncSession, rule: Rule, key: str, now: datetime) -> in
     return remaining(state, rule, now)
 
 
+async def fail_all(session: AsyncSession, checks: list[tuple[Rule, str]], now: datetime) -> None:
+    """Count one failure against every bucket that was checked."""
+    for rule, key in checks:
+        await fail(session, rule, key, now)
+
+
 async def clear(session: AsyncSession, key: str) -> None:
     bucket = await session.get(ThrottleBucket, key)
     if bucket is not None:
