@@ -15,6 +15,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
 
 def derive_key(secret_key: str, purpose: str) -> bytes:
     return HKDF(
@@ -31,6 +33,7 @@ class Keys:
         self._device = derive_key(secret_key, "device-cookies")
         self._login = derive_key(secret_key, "login-throttle")
         self._letters = derive_key(secret_key, "letter-codes")
+        self._pseudonyms = derive_key(secret_key, "pseudonyms")
         self._totp = Fernet(base64.urlsafe_b64encode(derive_key(secret_key, "totp-secrets")))
 
     def token_hash(self, token: str) -> str:
@@ -45,6 +48,13 @@ class Keys:
     def login_tag(self, login: str) -> str:
         """A stable pseudonym for a login name, for throttle keys (never the address)."""
         return hmac.new(self._login, login.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def pseudonym(self, scope: str, user_id: int) -> str:
+        """A short code for a person within one scope (a consultation): stable there,
+        unlinkable across scopes. Six Crockford base32 characters (2^30 values)."""
+        digest = hmac.new(self._pseudonyms, f"{scope}:{user_id}".encode(), hashlib.sha256)
+        number = int.from_bytes(digest.digest()[:4], "big") >> 2
+        return "".join(CROCKFORD[(number >> shift) & 31] for shift in range(25, -1, -5))
 
     def device_signature(self, payload: str) -> str:
         return hmac.new(self._device, payload.encode(), hashlib.sha256).hexdigest()

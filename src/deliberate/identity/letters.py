@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import segno
 from sqlalchemy import insert, update
 from sqlmodel import col, select
 
@@ -26,6 +25,7 @@ from deliberate.throttle import services as throttle
 from deliberate.throttle.policy import Rule
 from deliberate.web.i18n import lazy_gettext as _l
 from deliberate.web.i18n import using_locale
+from deliberate.web.qr import qr_svg  # re-exported: letters.qr_svg
 
 MAX_LETTERS = 5000
 LETTER_VALIDITY = timedelta(days=90)
@@ -87,10 +87,6 @@ async def issue(
             payload={"count": count, "batch": batch},
         )
     return IssuedLetters(area, batch, codes, now + LETTER_VALIDITY)
-
-
-def qr_svg(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=4, border=4, omitsize=True)
 
 
 def render_pdf(letters: IssuedLetters, public_url: str, tz_name: str) -> bytes:

@@ -1,0 +1,1 @@
+"""Consultations: the matter put before residents, its stages and its followers."""
