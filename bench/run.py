@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # so ``bench.*`` imports when run as a script
 
-BENCHMARKS = ("bench.home_vs_bare", "bench.census_import")
+BENCHMARKS = ("bench.home_vs_bare", "bench.census_import", "bench.hearing_page")
 
 
 def main() -> int:

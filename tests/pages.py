@@ -10,19 +10,9 @@ yet).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from tests.pages_base import PageSpec
 
-
-@dataclass(frozen=True)
-class PageSpec:
-    name: str
-    route: str  # the route template, as Litestar knows it
-    path: str  # a concrete address to visit (with demo data loaded)
-    status: int = 200
-    as_user: str | None = None
-
-
-PAGES: tuple[PageSpec, ...] = (
+CORE_PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "/", "/"),
     PageSpec("home-signed-in", "/", "/", as_user="resident"),
     PageSpec("not-found", "/{path:path}", "/this/page/does-not-exist", status=404),
@@ -62,6 +52,17 @@ PAGES: tuple[PageSpec, ...] = (
     ),
 )
 
-# GET routes that are not HTML pages.
-NOT_PAGES = frozenset({"/healthz", "/api/v1/openapi.json"})
+from tests.pages_consultations import CONSULTATION_NOT_PAGES, CONSULTATION_PAGES  # noqa: E402
+from tests.pages_hearings import HEARING_NOT_PAGES, HEARING_PAGES  # noqa: E402
+from tests.pages_speakers import SPEAKER_NOT_PAGES, SPEAKER_PAGES  # noqa: E402
+
+PAGES = CORE_PAGES + CONSULTATION_PAGES + HEARING_PAGES + SPEAKER_PAGES
+
+# GET routes that are not HTML pages (JSON, PDF, Atom).
+NOT_PAGES = (
+    frozenset({"/healthz", "/api/v1/openapi.json"})
+    | CONSULTATION_NOT_PAGES
+    | HEARING_NOT_PAGES
+    | SPEAKER_NOT_PAGES
+)
 NOT_PAGE_PREFIXES = ("/static", "/_openapi")

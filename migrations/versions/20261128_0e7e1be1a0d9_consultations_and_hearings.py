@@ -347,6 +347,9 @@ def upgrade() -> None:
             "ix_comment_listing", ["hearing_id", "root_id", "created_at"], unique=False
         )
         batch_op.create_index("ix_comment_section", ["section_id", "root_id"], unique=False)
+        batch_op.create_index(
+            "ix_comment_endorsed", ["hearing_id", "root_id", "endorsements"], unique=False
+        )
 
     op.create_table(
         "hearing_statement",
@@ -527,6 +530,7 @@ def downgrade() -> None:
     with op.batch_alter_table("comment", schema=None) as batch_op:
         batch_op.drop_index("ix_comment_section")
         batch_op.drop_index("ix_comment_listing")
+        batch_op.drop_index("ix_comment_endorsed")
         batch_op.drop_index(batch_op.f("ix_comment_author_id"))
 
     op.drop_table("comment")

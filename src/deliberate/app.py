@@ -22,8 +22,14 @@ from deliberate.accounts.tokens import Keys
 from deliberate.admin.routes import AdminController, AreaAdminController
 from deliberate.api.routes import OPENAPI_ROUTER_PATH, openapi_description
 from deliberate.config import Settings
+from deliberate.consultations.api import ConsultationApiController
+from deliberate.consultations.routes import ConsultationController
 from deliberate.db import Database
 from deliberate.errors import DomainError
+from deliberate.hearings.api import HearingApiController
+from deliberate.hearings.routes import HearingController, NewHearingController
+from deliberate.hearings.routes_comments import CommentController, CommentPostController
+from deliberate.hearings.routes_speakers import SpeakerController
 from deliberate.home.routes import HomeController
 from deliberate.identity.routes import (
     CommitteeController,
@@ -84,6 +90,14 @@ def create_app(settings: Settings) -> Litestar:
             VerificationController,
             LetterController,
             OfficerController,
+            ConsultationController,
+            HearingController,
+            NewHearingController,
+            CommentPostController,
+            CommentController,
+            SpeakerController,
+            ConsultationApiController,
+            HearingApiController,
             healthz,
             openapi_description,
             static_router,

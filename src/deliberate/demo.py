@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from deliberate.accounts.admin_tasks import TaskError, add_committee_member, create_user
 from deliberate.accounts.models import User
+from deliberate.consultations import demo as consultation_demo
 from deliberate.db import Database
 from deliberate.identity import queries as area_queries
 from deliberate.identity import services as area_services
@@ -142,4 +143,5 @@ async def load_demo(database: Database) -> DemoReport:
         if login in DEMO_VERIFIED:
             note += f", verified resident of {DEMO_VERIFIED[login][0]}"
         lines.append(f"user {login} ({role}{note}): password {password}")
+    lines.extend(await consultation_demo.load(database, committee))
     return DemoReport(loaded=True, lines=tuple(lines))

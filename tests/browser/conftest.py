@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 
 from deliberate.config import Settings
 from deliberate.db import Database
+from deliberate.demo import DEMO_COMMITTEE
 from tests.support.accounts import Person, make_person
 from tests.support.postgres import free_port
 
@@ -61,7 +62,12 @@ ROLES = {
     "resident": {"login": "resident@example.org"},
     "unconfirmed": {"login": "unconfirmed@example.org", "confirmed": False},
     "admin": {"login": "admin@example.org", "role": "admin", "totp": True},
-    "chair": {"login": "chair@example.org", "totp": True, "committee_role": "chair"},
+    "chair": {
+        "login": "chair@example.org",
+        "totp": True,
+        "committee_role": "chair",
+        "committee_name": DEMO_COMMITTEE[0],  # runs the demo consultation
+    },
     "pending": {"login": "pending@example.org", "role": "admin", "totp": True},
     "officer": {"login": "officer@example.org", "role": "officer", "totp": True},
 }

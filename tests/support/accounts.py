@@ -68,8 +68,11 @@ async def make_person(
     totp: bool = False,
     confirmed: bool = True,
     committee_role: str | None = None,
+    committee_name: str | None = None,
     locale: str = "zh_CN",
 ) -> Person:
+    """A person with the given roles. With ``committee_name`` they join that existing
+    committee; otherwise a committee of the "demo" area is made for them."""
     if role == "officer" or committee_role:
         await _ensure_demo_area(database)
     user = await create_user(
@@ -95,9 +98,15 @@ async def make_person(
             await session.exec(update(User).where(col(User.id) == user.id).values(**values))
     if committee_role:
         async with database.write() as session:
-            area = (await session.exec(select(Area).where(Area.code == "demo"))).one()
-            committee = Committee(area_id=area.id, name="测试居委会")  # type: ignore[arg-type]
-            session.add(committee)
+            committee = None
+            if committee_name:
+                committee = (
+                    await session.exec(select(Committee).where(Committee.name == committee_name))
+                ).one()
+            else:
+                area = (await session.exec(select(Area).where(Area.code == "demo"))).one()
+                committee = Committee(area_id=area.id, name="测试居委会")  # type: ignore[arg-type]
+                session.add(committee)
         await add_committee_member(database, user=user, committee=committee, role=committee_role)
     async with database.read() as session:
         user = (await session.exec(select(User).where(User.id == user.id))).one()

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from deliberate.accounts.auth import Auth
 from deliberate.consultations.models import Consultation, Follower, StageChange
 from deliberate.consultations.permissions import Standing
+from deliberate.hearings.models import Hearing
 from deliberate.identity import eligibility
 from deliberate.identity.models import Area, Committee, CommitteeMember
 from deliberate.identity.queries import area_parents
@@ -139,3 +140,43 @@ async def following(session: AsyncSession, auth: Auth | None, consultation_id: i
 
 async def area_by_code(session: AsyncSession, code: str) -> Area | None:
     return (await session.exec(select(Area).where(Area.code == code))).first()
+
+
+async def hearings_of(session: AsyncSession, consultation_id: int) -> list[Hearing]:
+    """The consultation's hearings, by when they open: one query."""
+    rows = await session.exec(
+        select(Hearing)
+        .where(Hearing.consultation_id == consultation_id)
+        .order_by(col(Hearing.opens_at), col(Hearing.id))
+    )
+    return list(rows.all())
+
+
+async def published_recent(
+    session: AsyncSession, area_ids: set[int] | None, limit: int
+) -> list[tuple[Consultation, Area, Committee]]:
+    """The newest published consultations (in these areas), for the Atom feed."""
+    conditions = [col(Consultation.published_at).is_not(None)]
+    if area_ids is not None:
+        conditions.append(col(Consultation.area_id).in_(area_ids))
+    rows = await session.exec(
+        select(Consultation, Area, Committee)
+        .join(Area, col(Area.id) == Consultation.area_id)
+        .join(Committee, col(Committee.id) == Consultation.committee_id)
+        .where(*conditions)
+        .order_by(col(Consultation.published_at).desc(), col(Consultation.id).desc())
+        .limit(limit)
+    )
+    return list(rows.all())  # type: ignore[arg-type]
+
+
+async def unsubscribe_target(session: AsyncSession, token: str) -> Consultation | None:
+    """What a one-click unsubscribe link is about (None: used or never issued)."""
+    row = (
+        await session.exec(
+            select(Consultation)
+            .join(Follower, col(Follower.consultation_id) == Consultation.id)
+            .where(Follower.token == token)
+        )
+    ).first()
+    return row

@@ -80,9 +80,10 @@ async def create(
 ) -> Consultation:
     moment = _now(now)
     async with database.write() as session:
-        committee = await _check_area(session, data)
-        role = await queries.member_role(session, actor, committee.id)  # type: ignore[arg-type]
+        # Membership first: a non-member learns nothing about committees or areas.
+        role = await queries.member_role(session, actor, data.committee_id)
         require(Standing(actor, role, published=False), "consultation.manage")
+        committee = await _check_area(session, data)
         item = Consultation(
             committee_id=committee.id,  # type: ignore[arg-type]
             area_id=data.area_id,
@@ -237,18 +238,31 @@ async def follow(database: Database, actor: Auth, consultation_id: int) -> None:
                 )
             )
             await session.flush()
+            await audit.record(
+                session,
+                actor.user.public_id,
+                "consultation.followed",
+                subject=f"consultation:{item.id}",
+            )
     except IntegrityError:
         return  # already following: the same outcome
 
 
 async def unfollow(database: Database, actor: Auth, consultation_id: int) -> None:
     async with database.write() as session:
-        await session.exec(
+        removed = await session.exec(
             delete(Follower).where(
                 col(Follower.consultation_id) == consultation_id,
                 col(Follower.user_id) == actor.user.id,
             )
         )
+        if removed.rowcount:
+            await audit.record(
+                session,
+                actor.user.public_id,
+                "consultation.unfollowed",
+                subject=f"consultation:{consultation_id}",
+            )
 
 
 async def unsubscribe(database: Database, token: str) -> Consultation | None:
@@ -260,4 +274,10 @@ async def unsubscribe(database: Database, token: str) -> Consultation | None:
             return None
         item = await session.get(Consultation, follower.consultation_id)
         await session.delete(follower)
+        await audit.record(
+            session,
+            None,  # the link stands for the person; the log names no one
+            "consultation.unsubscribed",
+            subject=f"consultation:{follower.consultation_id}",
+        )
     return item

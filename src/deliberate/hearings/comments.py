@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -74,7 +75,11 @@ async def _hearing_standing(
 async def _comment_standing(
     session: AsyncSession, actor: Auth, comment_id: int, now: datetime
 ) -> tuple[Comment, queries.HearingView, Standing]:
-    comment = await session.get(Comment, comment_id)
+    # Locked for the rest of the transaction (PostgreSQL; SQLite's write transaction
+    # already holds the database lock): two moderators or two answers at once serialise.
+    comment = (
+        await session.exec(select(Comment).where(Comment.id == comment_id).with_for_update())
+    ).first()
     if comment is None:
         raise NotFound()
     view, standing = await _hearing_standing(session, actor, comment.hearing_id, now)
@@ -90,6 +95,7 @@ async def post(
     now: datetime | None = None,
 ) -> Comment:
     moment = _now(now)
+    data = NewComment(data.section_id, data.stance, forms.comment_text(data.body), data.parent_id)
     key = f"comment:{actor.user.public_id}"
     async with database.write() as session:
         _view, standing = await _hearing_standing(session, actor, hearing_id, moment)
@@ -174,6 +180,7 @@ async def edit(
             raise Forbidden(_l("This comment can no longer be changed."))
         if moment - as_utc(comment.created_at) > EDIT_WINDOW:
             raise Forbidden(_l("A comment can be edited for 15 minutes after posting."))
+        body = forms.comment_text(body)
         comment.body, comment.edited_at = body, moment
         session.add(comment)
         await audit.record(
@@ -240,19 +247,34 @@ async def endorse(
             if withdraw == (existing is None):
                 return comment  # already as asked
             if withdraw:
-                await session.delete(existing)
-                step = -1
+                # A DELETE statement, not session.delete: when two withdrawals race, the
+                # second deletes nothing and must not move the counter again.
+                removed = await session.exec(
+                    sql_delete(Endorsement).where(
+                        col(Endorsement.comment_id) == comment_id,
+                        col(Endorsement.user_id) == actor.user.id,
+                    )
+                )
+                step = -removed.rowcount
             else:
                 session.add(
                     Endorsement(comment_id=comment_id, user_id=actor.user.id, created_at=moment)  # type: ignore[arg-type]
                 )
                 step = 1
             await session.flush()
-            await session.exec(
-                update(Comment)
-                .where(col(Comment.id) == comment_id)
-                .values(endorsements=Comment.endorsements + step)  # type: ignore[operator]
-            )
+            if step:
+                await session.exec(
+                    update(Comment)
+                    .where(col(Comment.id) == comment_id)
+                    .values(endorsements=Comment.endorsements + step)  # type: ignore[operator]
+                )
+                await audit.record(
+                    session,
+                    actor.user.public_id,
+                    "comment.endorsement_withdrawn" if withdraw else "comment.endorsed",
+                    subject=f"comment:{comment_id}",
+                    now=moment,
+                )
             await session.refresh(comment)
     except IntegrityError:
         raise Conflict(_l("You have already endorsed this comment.")) from None
@@ -350,6 +372,7 @@ async def respond(
 ) -> Response:
     """The committee's one answer to a visible comment; answering again revises it."""
     moment = _now(now)
+    verdict, explanation = forms.verdict(verdict).value, forms.explanation_text(explanation)
     async with database.write() as session:
         comment, _view, standing = await _comment_standing(session, actor, comment_id, moment)
         require(standing, "hearing.respond")

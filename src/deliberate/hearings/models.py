@@ -86,6 +86,7 @@ class Comment(SQLModel, table=True):
             name="stance",
         ),
         Index("ix_comment_listing", "hearing_id", "root_id", "created_at"),
+        Index("ix_comment_endorsed", "hearing_id", "root_id", "endorsements"),
         Index("ix_comment_section", "section_id", "root_id"),
     )
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from deliberate.accounts.auth import Auth
-from deliberate.consultations.permissions import committee_at_work, confirmed, signed_in
+from deliberate.consultations.permissions import committee_at_work, confirmed
 from deliberate.errors import Forbidden, NotFound
 from deliberate.phase import Phase
 from deliberate.web.i18n import lazy_gettext as _l
@@ -39,8 +39,13 @@ def _take_part(s: Standing) -> bool:
     return s.published and confirmed(s.auth) and s.eligible and s.phase is Phase.open
 
 
+def _comment(s: Standing) -> bool:
+    """Those the rule admits, and the committee (answering in the threads)."""
+    return _take_part(s) or (s.published and _committee(s) and s.phase is Phase.open)
+
+
 def _flag(s: Standing) -> bool:
-    return s.published and signed_in(s.auth)
+    return s.published and confirmed(s.auth)
 
 
 def _configure(s: Standing) -> bool:
@@ -65,7 +70,7 @@ def _record(s: Standing) -> bool:
 
 PERMISSIONS: dict[str, Callable[[Standing], bool]] = {
     "hearing.read": _read,
-    "hearing.comment": _take_part,
+    "hearing.comment": _comment,
     "hearing.endorse": _take_part,
     "hearing.flag": _flag,
     "hearing.configure": _configure,

@@ -178,21 +178,29 @@ async def comment_page(
     session: AsyncSession, hearing_id: int, filters: Filters, auth: Auth | None
 ) -> tuple[list[CommentRow], int]:
     """One page of top-level comments with their whole threads: four queries."""
-    conditions = [Comment.hearing_id == hearing_id, col(Comment.parent_id).is_(None)]
+    # Top-level comments have no root (the listing index is (hearing, root, created)).
+    conditions = [Comment.hearing_id == hearing_id, col(Comment.root_id).is_(None)]
     if filters.section is not None:
         conditions.append(Comment.section_id == filters.section)
     if filters.stance is not None:
         conditions.append(Comment.stance == filters.stance)
     total = (await session.exec(select(func.count()).select_from(Comment).where(*conditions))).one()
+    # The page's ids first (from the index alone), then the rows for those ids only.
+    page_ids = (
+        select(Comment.id)
+        .where(*conditions)
+        .order_by(*_ordering(filters.sort))
+        .offset((filters.page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+        .scalar_subquery()
+    )
     roots = (
         await session.exec(
             select(Comment, User, Response)
             .join(User, col(User.id) == Comment.author_id)
             .join(Response, col(Response.comment_id) == Comment.id, isouter=True)
-            .where(*conditions)
+            .where(col(Comment.id).in_(page_ids))
             .order_by(*_ordering(filters.sort))
-            .offset((filters.page - 1) * PER_PAGE)
-            .limit(PER_PAGE)
         )
     ).all()
     root_ids = [c.id for c, _u, _r in roots]
@@ -201,7 +209,7 @@ async def comment_page(
             select(Comment, User, Response)
             .join(User, col(User.id) == Comment.author_id)
             .join(Response, col(Response.comment_id) == Comment.id, isouter=True)
-            .where(col(Comment.root_id).in_(root_ids or [0]))
+            .where(Comment.hearing_id == hearing_id, col(Comment.root_id).in_(root_ids or [0]))
             .order_by(col(Comment.created_at), col(Comment.id))
         )
     ).all()
@@ -324,3 +332,62 @@ async def open_flags(session: AsyncSession, hearing_id: int) -> list[tuple[Comme
         .order_by(func.count(col(Flag.id)).desc(), col(Comment.id))
     )
     return list(rows.all())  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class SectionRef:
+    section: Section
+    version_number: int
+
+
+async def section_index(session: AsyncSession, hearing_id: int) -> dict[int, SectionRef]:
+    """Every section of every version of the hearing, by id: comments stay on the
+    version and section they were made on."""
+    rows = await session.exec(
+        select(Section, DocumentVersion.number)
+        .join(DocumentVersion, col(DocumentVersion.id) == Section.version_id)
+        .where(DocumentVersion.hearing_id == hearing_id)
+    )
+    return {s.id: SectionRef(s, n) for s, n in rows.all()}  # type: ignore[misc]
+
+
+async def area_names(session: AsyncSession, area_ids: Sequence[int], locale: str) -> dict[int, str]:
+    if not area_ids:
+        return {}
+    rows = await session.exec(select(Area).where(col(Area.id).in_(area_ids)))
+    return {a.id: a.display_name(locale) for a in rows.all()}  # type: ignore[misc]
+
+
+async def thread(session: AsyncSession, comment: Comment, auth: Auth | None) -> list[CommentRow]:
+    """One comment's whole thread (from its root), as on the hearing page."""
+    root_id = comment.root_id or comment.id
+    roots = (
+        await session.exec(
+            select(Comment, User, Response)
+            .join(User, col(User.id) == Comment.author_id)
+            .join(Response, col(Response.comment_id) == Comment.id, isouter=True)
+            .where(Comment.id == root_id)
+        )
+    ).all()
+    replies = (
+        await session.exec(
+            select(Comment, User, Response)
+            .join(User, col(User.id) == Comment.author_id)
+            .join(Response, col(Response.comment_id) == Comment.id, isouter=True)
+            .where(Comment.hearing_id == comment.hearing_id, Comment.root_id == root_id)
+            .order_by(col(Comment.created_at), col(Comment.id))
+        )
+    ).all()
+    mine: set[int] = set()
+    if auth is not None:
+        ids = [root_id] + [c.id for c, _u, _r in replies]
+        mine = set(
+            (
+                await session.exec(
+                    select(Endorsement.comment_id).where(
+                        Endorsement.user_id == auth.user.id, col(Endorsement.comment_id).in_(ids)
+                    )
+                )
+            ).all()
+        )
+    return build_threads(roots, replies, mine)

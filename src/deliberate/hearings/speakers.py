@@ -24,7 +24,7 @@ from deliberate.accounts.services import Context, FormInvalid
 from deliberate.audit import services as audit
 from deliberate.db import Database, as_utc
 from deliberate.errors import Conflict, Forbidden, NotFound
-from deliberate.hearings import lottery, queries
+from deliberate.hearings import forms, lottery, queries
 from deliberate.hearings.forms import CallInput
 from deliberate.hearings.models import SpeakerApplication, SpeakerCall
 from deliberate.hearings.permissions import Standing, require
@@ -74,11 +74,13 @@ async def open_call(
 ) -> SpeakerCall:
     """Create the call, or change it while no list has been published."""
     moment = _now(now)
-    if data.applications_close_at <= moment:
-        raise FormInvalid({"applications_close_at": _l("Applications must close in the future.")})
     async with database.write() as session:
         _view, call, standing = await _standing(session, actor, hearing_id, moment)
         require(standing, "speakers.manage")
+        if data.applications_close_at <= moment:
+            raise FormInvalid(
+                {"applications_close_at": _l("Applications must close in the future.")}
+            )
         if call is not None and call.committed_at is not None:
             raise Forbidden(
                 _l("The list of applicants is published: the call can no longer change.")
@@ -169,8 +171,8 @@ async def withdraw(
         require(standing, "hearing.read")
         if call is None:
             raise NotFound()
-        if call.committed_at is not None:
-            raise Forbidden(_l("The list of applicants is published: it can no longer change."))
+        if call.committed_at is not None or moment >= as_utc(call.applications_close_at):
+            raise Forbidden(_l("Applications have closed: the list can no longer change."))
         application = (
             await session.exec(
                 select(SpeakerApplication).where(
@@ -266,6 +268,7 @@ async def draw(
             raise Forbidden(_l("Publish the list of applicants and the commitment first."))
         if call.drawn_at is not None:
             raise Conflict(_l("The speakers have already been drawn."))
+        public_value = forms.public_value(public_value)
         result = lottery.draw(
             stored_applicants(call),
             call.seats,

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -151,7 +151,8 @@ def format_datetime(value: datetime, tz: ZoneInfo, format: str = "medium") -> st
 
 def format_date(value: date | datetime, tz: ZoneInfo, format: str = "long") -> str:
     if isinstance(value, datetime):
-        value = value.astimezone(tz).date() if value.tzinfo else value.date()
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)  # stored UTC (SQLite)
+        value = moment.astimezone(tz).date()
     return dates.format_date(value, format=format, locale=current_locale())
 
 
