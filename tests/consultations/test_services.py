@@ -280,3 +280,18 @@ async def test_another_committee_cannot_manage(database: Database, settings: Set
     assert (stored.title, stored.stage) == ("幸福社区停车管理办法", "open")
     assert await count(database, StageChange) == 2
     assert await count(database, Hearing) == 0
+
+
+async def test_followers_hear_of_a_new_hearing(database: Database, settings: Settings):
+    board = await committee_with(database, settings)
+    item = await consultation(database, settings, board)
+    alice = await resident(database, settings, "alice@example.org", locale="en")
+    await services.follow(database, alice, item.id)
+    data = HearingInput("加装电梯方案", OPENS, CLOSES, None, None)
+    made = await hearing_services.create(
+        database, board.chair, item.id, data, draft(), ctx=context(settings), now=T0
+    )
+    sent = await messages(database, alice.user.login)
+    assert [m.subject for m in sent] == ["A new hearing: 加装电梯方案"]
+    assert f"{SITE_URL}/hearings/{made.id}" in sent[0].body
+    assert "/consultations/unsubscribe/" in sent[0].body

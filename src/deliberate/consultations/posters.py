@@ -3,11 +3,14 @@ for speakers, in Chinese, with a QR code that opens its page."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from babel import dates
+from litestar import Response
 
 from deliberate.web.i18n import current_locale, using_locale
 from deliberate.web.qr import qr_svg
@@ -88,3 +91,15 @@ def render_poster(poster: Poster, *, printed: date | None = None) -> bytes:
         log.warning("poster for %s cut to one page", poster.url)
         document = document.copy(document.pages[:1])
     return document.write_pdf()
+
+
+async def poster_response(poster: Poster, filename: str, tz: ZoneInfo) -> Response[bytes]:
+    """The poster as an inline PDF, rendered in a worker thread (layout takes a while),
+    dated today in the deployment's time zone."""
+    printed = datetime.now(tz).date()
+    pdf = await asyncio.to_thread(render_poster, poster, printed=printed)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )

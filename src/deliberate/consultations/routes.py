@@ -9,11 +9,9 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
-import anyio.to_thread
 import nh3
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -403,16 +401,8 @@ class ConsultationController(Controller):
             hearings = await queries.hearings_of(session, consultation_id)
         settings = request.app.state.settings
         content = poster_of(found, hearings, settings.public_url, settings.tz)
-        printed = datetime.now(settings.tz).date()
-        pdf = await anyio.to_thread.run_sync(
-            partial(posters.render_poster, content, printed=printed)
-        )
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f'inline; filename="consultation-{consultation_id}.pdf"'
-            },
+        return await posters.poster_response(
+            content, f"consultation-{consultation_id}.pdf", settings.tz
         )
 
     @get("/feed.atom", name="consultations:feed")

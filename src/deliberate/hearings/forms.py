@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,21 @@ class DraftInput:
     body: str
     sections: tuple[DraftSection, ...]
     change_note: str
+
+
+def together(*checks: Callable[[], Any]) -> list[Any]:
+    """Run each field's check and return their values; when any fails, raise one
+    FormInvalid with every field's problem, so the form shows them all at once."""
+    errors: dict[str, Any] = {}
+    values: list[Any] = []
+    for check in checks:
+        try:
+            values.append(check())
+        except FormInvalid as error:
+            errors.update(error.errors)
+    if errors:
+        raise FormInvalid(errors)
+    return values
 
 
 def document_error(error: DocumentError) -> Any:

@@ -4,7 +4,6 @@ unanswered comments and the poster."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +21,7 @@ from deliberate.accounts.services import FormInvalid
 from deliberate.consultations import queries as consultation_queries
 from deliberate.consultations.models import Consultation
 from deliberate.consultations.permissions import require as require_consultation
-from deliberate.consultations.posters import Poster, render_poster
+from deliberate.consultations.posters import Poster, poster_response
 from deliberate.db import Database, as_utc
 from deliberate.errors import NotFound
 from deliberate.hearings import document, forms, queries, services
@@ -385,14 +384,7 @@ class HearingController(Controller):
                 ),
                 url=f"{settings.public_url}/hearings/{hearing_id}",
             )
-        pdf = await asyncio.to_thread(
-            render_poster, content, printed=_now().astimezone(settings.tz).date()
-        )
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="hearing-{hearing_id}.pdf"'},
-        )
+        return await poster_response(content, f"hearing-{hearing_id}.pdf", settings.tz)
 
 
 def context_rule(view: queries.HearingView) -> str:
@@ -453,20 +445,14 @@ class NewHearingController(Controller):
         auth = require_privileged(request)
         form = await form_data(request)
         tz = request.app.state.settings.tz
-        errors: dict[str, Any] = {}
-        data = draft = None
         try:
-            data = forms.parse_hearing(form, tz)
-        except FormInvalid as error:
-            errors.update(error.errors)
-        try:
-            draft = forms.parse_draft(form, note_required=False)
-        except FormInvalid as error:
-            errors.update(error.errors)
-        try:
-            if errors:
-                raise FormInvalid(errors)
-            hearing = await services.create(database, auth, consultation_id, data, draft)  # type: ignore[arg-type]
+            data, draft = forms.together(
+                lambda: forms.parse_hearing(form, tz),
+                lambda: forms.parse_draft(form, note_required=False),
+            )
+            hearing = await services.create(
+                database, auth, consultation_id, data, draft, ctx=context_of(request)
+            )
         except FormInvalid as error:
             return await self._page(request, database, consultation_id, form, error.errors)
         return redirect(f"/hearings/{hearing.id}")

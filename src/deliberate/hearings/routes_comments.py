@@ -325,17 +325,8 @@ class CommentController(Controller):
 
 
 def _response_input(form: dict[str, str]) -> tuple[str, str]:
-    """Both fields checked at once, so every problem is shown together."""
-    errors: dict[str, Any] = {}
-    verdict = explanation = ""
-    try:
-        verdict = forms.verdict(form.get("verdict")).value
-    except FormInvalid as error:
-        errors.update(error.errors)
-    try:
-        explanation = forms.explanation_text(form.get("explanation"))
-    except FormInvalid as error:
-        errors.update(error.errors)
-    if errors:
-        raise FormInvalid(errors)
+    verdict, explanation = forms.together(
+        lambda: forms.verdict(form.get("verdict")).value,
+        lambda: forms.explanation_text(form.get("explanation")),
+    )
     return verdict, explanation

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-import anyio.to_thread
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -404,12 +403,7 @@ class SpeakerController(Controller):
             raise NotFound()
         with i18n.using_locale("zh_CN"):  # posters go on notice boards in Chinese
             poster = _poster(view, call, f"{settings.public_url}/hearings/{id}/speakers", settings)
-        pdf = await anyio.to_thread.run_sync(posters.render_poster, poster)
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="speakers-{id}.pdf"'},
-        )
+        return await posters.poster_response(poster, f"speakers-{id}.pdf", settings.tz)
 
     @get("/lottery/rerun_lottery.py", name="speakers:rerun_script")
     async def rerun_script(self) -> Response[bytes]:
@@ -560,18 +554,10 @@ class SpeakerController(Controller):
 
 def _application(form: dict[str, str]) -> tuple[str, str]:
     """The stance and summary of an application; both fields' errors at once."""
-    errors: dict[str, Any] = {}
-    stance = summary = ""
-    try:
-        stance = forms.stance(form.get("stance")).value
-    except FormInvalid as error:
-        errors.update(error.errors)
-    try:
-        summary = forms.application_summary(form.get("summary"))
-    except FormInvalid as error:
-        errors.update(error.errors)
-    if errors:
-        raise FormInvalid(errors)
+    stance, summary = forms.together(
+        lambda: forms.stance(form.get("stance")).value,
+        lambda: forms.application_summary(form.get("summary")),
+    )
     return stance, summary
 
 

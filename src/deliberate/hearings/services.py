@@ -24,6 +24,11 @@ from deliberate.identity import eligibility
 from deliberate.identity.queries import area_parents
 from deliberate.web.i18n import lazy_gettext as _l
 
+NEW_HEARING_SUBJECT = _l("A new hearing: %(title)s")
+NEW_HEARING_BODY = _l(
+    "The committee opened a hearing in the consultation “%(consultation)s”: “%(title)s”. "
+    "Read the draft and comment while the window is open.\n\n%(url)s"
+)
 REVISED_SUBJECT = _l("A revised draft: %(title)s")
 REVISED_BODY = _l(
     "The committee published version %(number)s of the draft “%(title)s”.\n"
@@ -95,8 +100,10 @@ async def create(
     data: HearingInput,
     draft: DraftInput,
     *,
+    ctx: Context | None = None,
     now: datetime | None = None,
 ) -> Hearing:
+    """With ``ctx``, the consultation's followers hear of it (when it is published)."""
     moment = _now(now)
     async with database.write() as session:
         consultation = await session.get(Consultation, consultation_id)
@@ -127,6 +134,17 @@ async def create(
             payload={"consultation": consultation_id, "rule_sha256": hearing.rule_sha256},
             now=moment,
         )
+        if ctx is not None and consultation.published:
+            await notify_followers(
+                session,
+                ctx,
+                consultation,
+                NEW_HEARING_SUBJECT,
+                NEW_HEARING_BODY,
+                title=hearing.title,
+                consultation=consultation.title,
+                url=f"{ctx.site_url}/hearings/{hearing.id}",
+            )
     return hearing
 
 
