@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Tests only: checked against for participatory budgeting; without its gurobipy dependency.
+PABUTOOLS := pabutools==1.2.3
 
 .PHONY: install run test bench lint format messages lock system-deps-run system-deps-test clean
 
@@ -18,6 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 		{ echo "Cannot create a virtual environment: apt-get install -y python3-venv"; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt $(PABUTOOLS)
 	@touch $(STAMP)
 
 system-deps-run:
@@ -56,6 +59,7 @@ lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/python -m pip install --quiet --upgrade "pip>=24"
 	.venv-lock/bin/python -m pip install --quiet -e '.[dev]'
+	.venv-lock/bin/python -m pip install --quiet --no-deps $(PABUTOOLS)
 	.venv-lock/bin/python -m pip freeze --exclude-editable --all | grep -v '^pip==' > constraints.txt
 	rm -rf .venv-lock
 	@echo "constraints.txt updated; commit it"

@@ -21,7 +21,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # so ``bench.*`` imports when run as a script
 
-BENCHMARKS = ("bench.home_vs_bare", "bench.census_import", "bench.hearing_page")
+BENCHMARKS = (
+    "bench.home_vs_bare",
+    "bench.census_import",
+    "bench.hearing_page",
+    "bench.tally_ranked",
+    "bench.mes_pabutools",
+    "bench.votes",
+)
 
 
 def main() -> int:

@@ -54,9 +54,10 @@ CORE_PAGES: tuple[PageSpec, ...] = (
 
 from tests.pages_consultations import CONSULTATION_NOT_PAGES, CONSULTATION_PAGES  # noqa: E402
 from tests.pages_hearings import HEARING_NOT_PAGES, HEARING_PAGES  # noqa: E402
+from tests.pages_polls import POLL_NOT_PAGES, POLL_PAGES  # noqa: E402
 from tests.pages_speakers import SPEAKER_NOT_PAGES, SPEAKER_PAGES  # noqa: E402
 
-PAGES = CORE_PAGES + CONSULTATION_PAGES + HEARING_PAGES + SPEAKER_PAGES
+PAGES = CORE_PAGES + CONSULTATION_PAGES + HEARING_PAGES + SPEAKER_PAGES + POLL_PAGES
 
 # GET routes that are not HTML pages (JSON, PDF, Atom).
 NOT_PAGES = (
@@ -64,5 +65,6 @@ NOT_PAGES = (
     | CONSULTATION_NOT_PAGES
     | HEARING_NOT_PAGES
     | SPEAKER_NOT_PAGES
+    | POLL_NOT_PAGES
 )
 NOT_PAGE_PREFIXES = ("/static", "/_openapi")

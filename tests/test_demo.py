@@ -2,7 +2,8 @@ import asyncio
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlmodel import col, select
 
 from deliberate.accounts import passwords
 from deliberate.accounts.models import User
+from deliberate.audit.models import AuditEvent
 from deliberate.audit.services import verify as verify_audit
 from deliberate.consultations import demo as consultation_demo
 from deliberate.consultations.models import Consultation, Follower
@@ -34,16 +36,25 @@ from deliberate.hearings.models import (
 )
 from deliberate.identity import queries
 from deliberate.identity.models import (
+    Area,
     AreaOfficer,
     CommitteeMember,
     ExpertCredential,
     Verification,
 )
 from deliberate.phase import Phase, phase
+from deliberate.polls import ballots
+from deliberate.polls import demo as poll_demo
+from deliberate.polls import queries as poll_queries
+from deliberate.polls.methods.common import Option, canonical_json, result_sha256
+from deliberate.polls.methods.tally import tally
+from deliberate.polls.models import Ballot, Poll, PollOption, Tally, VoterRoll
+from deliberate.polls.permissions import allowed as poll_allowed
 from tests.support.hearings import cheap_passwords  # noqa: F401 (a fixture)
 
 RERUN = Path(__file__).resolve().parents[1] / "docs" / "rerun_lottery.py"
 RESIDENTS = len(consultation_demo.RESIDENTS)
+VOTERS = len(poll_demo.VOTERS)
 
 
 @pytest.mark.usefixtures("cheap_passwords")
@@ -68,11 +79,12 @@ async def test_demo_loads_once_and_reloads_in_place(database: Database) -> None:
         verified = (await session.exec(select(Verification))).all()
         officers = (await session.exec(select(AreaOfficer))).all()
     demo_residents = {consultation_demo.resident_login(n) for n in range(1, RESIDENTS + 1)}
+    demo_voters = {poll_demo.voter_login(n) for n in range(1, VOTERS + 1)}
     assert {v.user_id for v in verified} == {
         users[login].id
-        for login in {"resident@demo.invalid", "chair@demo.invalid", *demo_residents}
+        for login in {"resident@demo.invalid", "chair@demo.invalid", *demo_residents, *demo_voters}
     }
-    assert len(verified) == RESIDENTS + 2
+    assert len(verified) == RESIDENTS + VOTERS + 2
     assert [o.user_id for o in officers] == [users["officer@demo.invalid"].id]
     async with database.read() as session:
         experts = (await session.exec(select(ExpertCredential))).all()
@@ -85,7 +97,9 @@ async def test_demo_loads_once_and_reloads_in_place(database: Database) -> None:
     assert not any("password demo-" in line for line in again.lines)
     async with database.read() as session:
         assert await queries.count_areas(session) == len(DEMO_AREAS)
-        assert len((await session.exec(select(User))).all()) == len(DEMO_USERS) + RESIDENTS
+        assert len((await session.exec(select(User))).all()) == (
+            len(DEMO_USERS) + RESIDENTS + VOTERS
+        )
         tree = await queries.area_tree(session)
     assert tree[0].area.code == "demo"
 
@@ -268,3 +282,152 @@ async def test_demo_consultation_has_a_full_hearing(database: Database, tmp_path
         )
         == 2
     )
+
+
+# --- the demo polls --------------------------------------------------------------------------
+
+POLL_METHODS = ("single", "approval", "ranked", "score", "budget", "approval")
+
+
+def _decoded(method: str, content: str) -> Any:
+    value = json.loads(content)
+    return {int(k): v for k, v in value.items()} if method == "score" else value
+
+
+async def _retally(database: Database, poll_id: int) -> tuple[Tally, Any, list[Any]]:
+    """The stored tally, the result re-computed from the public board, and the board's
+    choices."""
+    async with database.read() as session:
+        view = await poll_queries.poll_view(session, poll_id)
+        stored = await poll_queries.tally_of(session, poll_id)
+        board = await poll_queries.board(session, poll_id)
+    assert view is not None and stored is not None
+    choices = [_decoded(view.poll.method, content) for _receipt, content in board]
+    result = tally(
+        view.poll.method,
+        [Option(o.id, o.cost) for o in view.options],  # type: ignore[arg-type]
+        choices,
+        view.poll.tie_break_seed or "",
+        budget=view.poll.budget,
+    )
+    assert stored.board_sha256 == ballots.board_sha256(board)
+    assert stored.result_sha256 == result_sha256(result)
+    return stored, json.loads(canonical_json(result.as_json())), choices
+
+
+POLL_TABLES = (Poll, PollOption, VoterRoll, Ballot, Tally, User, Verification)
+
+
+@pytest.mark.usefixtures("cheap_passwords")
+async def test_demo_polls_one_of_each_method_closed_and_one_open(database: Database) -> None:
+    report = await load_demo(database)
+    now = datetime.now(UTC)
+    assert sum(line.startswith("poll ") for line in report.lines) == 6
+
+    async with database.read() as session:
+        polls = [await session.get(Poll, n) for n in range(1, 7)]
+        community = (await session.exec(select(Area).where(Area.code == "demo-01-01-001"))).one()
+        users = {u.email: u for u in (await session.exec(select(User))).all()}
+        verifications = list((await session.exec(select(Verification))).all())
+    assert all(p is not None for p in polls)
+    assert [p.method for p in polls] == list(POLL_METHODS)  # type: ignore[union-attr]
+    assert [p.title for p in polls] == [spec.title for spec in poll_demo.POLLS]  # type: ignore[union-attr]
+    assert polls[1].max_choices == 3 and polls[4].budget == 500_000  # type: ignore[union-attr]
+    assert {p.consultation_id for p in polls} == {1}  # type: ignore[union-attr]
+    officer = users["officer@demo.invalid"]
+
+    for poll in polls[:5]:
+        assert poll is not None and poll.frozen and poll.closed_at is not None
+        assert as_utc(poll.frozen_at) < as_utc(poll.opens_at)  # type: ignore[arg-type]
+        assert as_utc(poll.closes_at) <= as_utc(poll.closed_at) < now
+        assert phase(poll.opens_at, poll.closes_at, now) is Phase.closed
+        stored, result, choices = await _retally(database, poll.id)  # type: ignore[arg-type]
+        assert json.loads(stored.result) == result
+        roll = await _count(database, VoterRoll, VoterRoll.poll_id == poll.id)
+        cast = await _count(database, Ballot, Ballot.poll_id == poll.id)
+        assert roll == cast == stored.roll == stored.ballots == len(choices) >= 20
+        # Realistic turnout: of the residents verified in 幸福社区 before the poll opened.
+        eligible = sum(
+            v.area_id == community.id and as_utc(v.verified_at) < as_utc(poll.opens_at)
+            for v in verifications
+        )
+        assert 0.6 <= roll / eligible <= 0.8, (poll.id, roll, eligible)
+        # Votes came in over the window (the audit log records who voted and when).
+        async with database.read() as session:
+            events = (
+                await session.exec(
+                    select(AuditEvent).where(
+                        AuditEvent.subject == f"poll:{poll.id}",
+                        col(AuditEvent.action).in_(["poll.voted", "poll.paper_ballot"]),
+                    )
+                )
+            ).all()
+        times = sorted(as_utc(e.occurred_at) for e in events)
+        assert len(times) == roll
+        assert as_utc(poll.opens_at) < times[0] and times[-1] < as_utc(poll.closes_at)
+        assert times[-1] - times[0] > timedelta(days=3)
+        # Paper ballots, entered by the demo officer at the booth.
+        async with database.read() as session:
+            paper = (
+                await session.exec(
+                    select(VoterRoll).where(
+                        VoterRoll.poll_id == poll.id, VoterRoll.channel == "paper"
+                    )
+                )
+            ).all()
+        assert 1 <= len(paper) <= 4 and {r.entered_by for r in paper} == {officer.id}
+
+    single, approval, ranked, score, budget = [await _retally(database, n) for n in range(1, 6)]
+    # A realistic, non-uniform distribution: a clear winner, every option chosen.
+    counts = sorted(single[1]["details"]["counts"].values(), reverse=True)
+    assert len(counts) == 4 and min(counts) > 0 and counts[0] > counts[1] > counts[-1]
+    _stored, approvals, choices = approval
+    assert max(len(c) for c in choices) == 3 and min(len(c) for c in choices) >= 1
+    assert len(set(approvals["details"]["counts"].values())) >= 4
+    # Ranked: instant-runoff and plurality (first preferences) name different winners;
+    # some voters ranked only part of the options.
+    _stored, irv, choices = ranked
+    first = Counter(c[0] for c in choices).most_common()
+    assert first[0][1] > first[1][1]  # a clear plurality leader
+    assert irv["winners"] != [first[0][0]]
+    assert any(len(c) < 5 for c in choices) and any(len(c) == 5 for c in choices)
+    _stored, scored, choices = score
+    assert {s for c in choices for s in c.values()} == set(range(6))
+    assert len(set(scored["ranking"])) == 3
+    # Budget: every ballot fits the budget; equal shares funds another set than greedy.
+    _stored, pb, choices = budget
+    costs = {int(k): v for k, v in pb["details"]["cost"].items()}
+    assert 8 <= len(costs) <= 10
+    assert all(sum(costs[p] for p in c) <= 500_000 for c in choices)
+    assert set(pb["winners"]) != set(pb["details"]["greedy"]["funded"])
+    assert sum(costs[p] for p in pb["winners"]) <= 500_000
+
+    # Poll 6: open and frozen, a few votes in, no result yet; the demo resident may vote
+    # and has not.
+    open_poll = polls[5]
+    assert open_poll is not None and open_poll.frozen and open_poll.closed_at is None
+    assert phase(open_poll.opens_at, open_poll.closes_at, now) is Phase.open
+    assert timedelta(days=1) < now - as_utc(open_poll.opens_at) < timedelta(days=3)
+    assert timedelta(days=9) < as_utc(open_poll.closes_at) - now < timedelta(days=11)
+    async with database.read() as session:
+        assert await poll_queries.tally_of(session, 6) is None
+        view = await poll_queries.poll_view(session, 6)
+        assert view is not None
+        resident = users["resident@demo.invalid"]
+        assert not await poll_queries.has_voted(session, 6, resident.id)  # type: ignore[arg-type]
+        auth = consultation_demo._auth(resident, now, committee=False)
+        standing, _decision = await poll_queries.standing(session, auth, view, now)
+    assert poll_allowed(standing, "poll.vote")
+    assert 3 <= await _count(database, VoterRoll, VoterRoll.poll_id == 6) <= 15
+
+    async with database.read() as session:
+        checked, broken = await verify_audit(session)
+    assert broken is None and checked > 300
+
+    # Loading again duplicates nothing.
+    before = {model.__name__: await _count(database, model) for model in POLL_TABLES}
+    again = await load_demo(database)
+    assert any("exists; demo polls unchanged" in line for line in again.lines)
+    assert {model.__name__: await _count(database, model) for model in POLL_TABLES} == before
+    async with database.read() as session:
+        assert (await verify_audit(session))[1] is None

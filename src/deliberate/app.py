@@ -21,6 +21,7 @@ from deliberate.accounts.routes_profile import AccountController
 from deliberate.accounts.tokens import Keys
 from deliberate.admin.routes import AdminController, AreaAdminController
 from deliberate.api.routes import OPENAPI_ROUTER_PATH, openapi_description
+from deliberate.background import background
 from deliberate.config import Settings
 from deliberate.consultations.api import ConsultationApiController
 from deliberate.consultations.routes import ConsultationController
@@ -38,6 +39,11 @@ from deliberate.identity.routes import (
     VerificationController,
 )
 from deliberate.mail.delivery import delivery_hook
+from deliberate.polls.api import PollApiController, PollDownloadController
+from deliberate.polls.routes import NewPollController, PollController
+from deliberate.polls.routes_booth import BoothController
+from deliberate.polls.routes_import import PollImportController
+from deliberate.polls.routes_results import ResultController
 from deliberate.resources import resource_dir
 from deliberate.throttle.services import Throttled
 from deliberate.web import logs
@@ -69,7 +75,8 @@ def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
         try:
-            yield
+            async with background(database):
+                yield
         finally:
             await database.dispose()
 
@@ -96,8 +103,15 @@ def create_app(settings: Settings) -> Litestar:
             CommentPostController,
             CommentController,
             SpeakerController,
+            NewPollController,
+            PollController,
+            ResultController,
+            BoothController,
+            PollImportController,
+            PollDownloadController,
             ConsultationApiController,
             HearingApiController,
+            PollApiController,
             healthz,
             openapi_description,
             static_router,

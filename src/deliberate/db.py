@@ -37,6 +37,7 @@ SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=FULL",
+    "PRAGMA secure_delete=ON",  # deleted rows (ballots rewritten at closing) are zeroed
 )
 HEALTH_TIMEOUT_S = 3.0
 

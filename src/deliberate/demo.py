@@ -23,6 +23,7 @@ from deliberate.identity.models import (
     Verification,
     VerificationMethod,
 )
+from deliberate.polls import demo as poll_demo
 
 # A fictional city, clearly marked as such, so nobody mistakes it for a real place.
 DEMO_AREAS: tuple[tuple[str, str, str, AreaKind, str | None], ...] = (
@@ -144,4 +145,5 @@ async def load_demo(database: Database) -> DemoReport:
             note += f", verified resident of {DEMO_VERIFIED[login][0]}"
         lines.append(f"user {login} ({role}{note}): password {password}")
     lines.extend(await consultation_demo.load(database, committee))
+    lines.extend(await poll_demo.load(database))  # after the consultations: polls 1 to 6
     return DemoReport(loaded=True, lines=tuple(lines))

@@ -32,6 +32,7 @@ from deliberate.identity.models import (
     VerificationRequest,
 )
 from deliberate.mail.models import OutboxMessage
+from deliberate.polls.models import Ballot, Poll, PollOption, Tally, VoterRoll
 from deliberate.throttle.models import ThrottleBucket
 
 metadata = SQLModel.metadata
@@ -42,6 +43,7 @@ __all__ = [
     "AreaOfficer",
     "AuditEvent",
     "AuditHead",
+    "Ballot",
     "CensusEntry",
     "Comment",
     "Committee",
@@ -57,6 +59,8 @@ __all__ = [
     "LetterCode",
     "ModerationAction",
     "OutboxMessage",
+    "Poll",
+    "PollOption",
     "RecoveryCode",
     "Response",
     "Section",
@@ -64,10 +68,12 @@ __all__ = [
     "SpeakerCall",
     "StageChange",
     "Statement",
+    "Tally",
     "ThrottleBucket",
     "User",
     "UserSession",
     "Verification",
     "VerificationRequest",
+    "VoterRoll",
     "metadata",
 ]

@@ -34,6 +34,10 @@ from deliberate.hearings.models import Hearing
 from deliberate.identity import queries as identity_queries
 from deliberate.identity.models import Area, Committee
 from deliberate.phase import Phase, phase
+from deliberate.polls import queries as poll_queries
+from deliberate.polls.labels import METHOD_LABELS as POLL_METHODS
+from deliberate.polls.labels import STATUS_LABELS as POLL_STATUS
+from deliberate.polls.labels import status_of as poll_status
 from deliberate.web import i18n, markdown
 from deliberate.web.forms import form_data, redirect
 from deliberate.web.i18n import gettext as _
@@ -324,6 +328,7 @@ class ConsultationController(Controller):
             found, standing = await load(session, auth, consultation_id, "consultation.read")
             changes = await queries.timeline(session, consultation_id)
             hearings = await queries.hearings_of(session, consultation_id)
+            polls = await poll_queries.polls_of(session, consultation_id)
             can_follow = allowed(standing, "consultation.follow")
             following = can_follow and await queries.following(session, auth, consultation_id)
         item = found.consultation
@@ -337,6 +342,8 @@ class ConsultationController(Controller):
             current_label=stage_label(item.stage),
             milestones=milestones_of(item),
             hearings=[hearing_row(hearing, now) for hearing in hearings],
+            polls=[(poll, str(POLL_STATUS[poll_status(poll, now)])) for poll in polls],
+            method_labels=POLL_METHODS,
             can_manage=allowed(standing, "consultation.manage"),
             can_follow=can_follow,
             following=following,

@@ -13,6 +13,7 @@ from deliberate.audit import services as audit
 from deliberate.consultations import queries as consultation_queries
 from deliberate.consultations.models import Consultation
 from deliberate.consultations.permissions import require as require_consultation
+from deliberate.consultations.rules import rule_for
 from deliberate.consultations.services import notify_followers
 from deliberate.db import Database
 from deliberate.errors import NotFound
@@ -20,8 +21,6 @@ from deliberate.hearings import queries
 from deliberate.hearings.forms import DraftInput, HearingInput
 from deliberate.hearings.models import DocumentVersion, Hearing, Section
 from deliberate.hearings.permissions import require
-from deliberate.identity import eligibility
-from deliberate.identity.queries import area_parents
 from deliberate.web.i18n import lazy_gettext as _l
 
 NEW_HEARING_SUBJECT = _l("A new hearing: %(title)s")
@@ -38,23 +37,6 @@ REVISED_BODY = _l(
 
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
-
-
-async def _rule(
-    session: AsyncSession, consultation: Consultation, data: HearingInput
-) -> eligibility.EligibilityRule:
-    """Verified residents of the chosen area (and below), which must lie within the
-    consultation's area; or, with no area, everyone with a confirmed account."""
-    if data.rule_area_id is None:
-        return eligibility.EligibilityRule()
-    parents = await area_parents(session)
-    if data.rule_area_id not in parents or not eligibility.within(
-        data.rule_area_id, (consultation.area_id,), parents, descendants=True
-    ):
-        raise FormInvalid({"rule_area": _l("Choose an area within the consultation's area.")})
-    return eligibility.EligibilityRule(
-        area_ids=(data.rule_area_id,), verified=True, min_age=data.min_age
-    )
 
 
 def _check_window(data: HearingInput, now: datetime) -> None:
@@ -112,7 +94,7 @@ async def create(
         standing = await consultation_queries.standing(session, actor, consultation)
         require_consultation(standing, "consultation.manage")
         _check_window(data, moment)
-        rule = await _rule(session, consultation, data)
+        rule = await rule_for(session, consultation, data.rule_area_id, data.min_age)
         hearing = Hearing(
             consultation_id=consultation_id,
             title=data.title,
@@ -166,7 +148,7 @@ async def configure(
         standing, _decision = await queries.standing(session, actor, view, moment)
         require(standing, "hearing.configure")
         _check_window(data, moment)
-        rule = await _rule(session, view.consultation, data)
+        rule = await rule_for(session, view.consultation, data.rule_area_id, data.min_age)
         hearing = view.hearing
         hearing.title, hearing.opens_at, hearing.closes_at = (
             data.title,

@@ -54,7 +54,7 @@ def iso_date(value: str | None) -> date | None:
 
 def whole_number(value: str | None, *, low: int, high: int) -> int | None:
     text = (value or "").strip()
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
         return None
     number = int(text)
     return number if low <= number <= high else None

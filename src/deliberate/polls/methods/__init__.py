@@ -1,0 +1,1 @@
+"""Tallies, one pure module per method: ballots in, result out (see common.py)."""
