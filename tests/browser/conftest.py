@@ -194,8 +194,9 @@ class SignedInStates(dict[str, Path]):
         super().__init__()
         self.browser, self.server = browser, server
         for who in ROLES:
-            self[who] = folder / f"{who}.json"
-            sign_in_browser(browser, server, who, self[who])
+            path = folder / f"{who}.json"
+            sign_in_browser(browser, server, who, path)
+            self[who] = path
 
     def __getitem__(self, who: str) -> Path:
         path = super().__getitem__(who)
