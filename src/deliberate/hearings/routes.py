@@ -19,8 +19,8 @@ from deliberate.accounts.models import User
 from deliberate.accounts.routes import context_of
 from deliberate.accounts.services import FormInvalid
 from deliberate.consultations import queries as consultation_queries
+from deliberate.consultations.form_pages import managed_form_page
 from deliberate.consultations.models import Consultation
-from deliberate.consultations.permissions import require as require_consultation
 from deliberate.consultations.posters import Poster, poster_response
 from deliberate.db import Database, as_utc
 from deliberate.errors import NotFound
@@ -406,20 +406,8 @@ class NewHearingController(Controller):
     async def _page(
         self, request: AnyRequest, database: Database, consultation_id: int, form: dict, errors: Any
     ) -> Template:
-        async with database.read() as session:
-            item = await session.get(Consultation, consultation_id)
-            if item is None:
-                raise NotFound()
-            standing = await consultation_queries.standing(session, current_auth(request), item)
-            require_consultation(standing, "consultation.manage")
-            areas = await consultation_queries.areas_in(session, item.area_id)
-        return page(
-            "hearings/new.html",
-            status_code=400 if errors else 200,
-            consultation=item,
-            areas=areas,
-            form=form,
-            errors=errors,
+        return await managed_form_page(
+            request, database, consultation_id, "hearings/new.html", form, errors
         )
 
     @get("/new", name="hearings:new")

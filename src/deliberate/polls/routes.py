@@ -22,8 +22,8 @@ from deliberate.accounts.guards import current_auth, require_confirmed, require_
 from deliberate.accounts.routes import context_of
 from deliberate.accounts.services import FormInvalid
 from deliberate.consultations import queries as consultation_queries
+from deliberate.consultations.form_pages import managed_form_page
 from deliberate.consultations.models import Consultation
-from deliberate.consultations.permissions import require as require_consultation
 from deliberate.db import Database
 from deliberate.errors import Conflict, NotFound
 from deliberate.hearings.queries import area_names
@@ -391,21 +391,8 @@ class NewPollController(Controller):
     async def _page(
         self, request: AnyRequest, database: Database, consultation_id: int, form: dict, errors: Any
     ) -> Template:
-        async with database.read() as session:
-            item = await session.get(Consultation, consultation_id)
-            if item is None:
-                raise NotFound()
-            standing = await consultation_queries.standing(session, current_auth(request), item)
-            require_consultation(standing, "consultation.manage")
-            areas = await consultation_queries.areas_in(session, item.area_id)
-        return page(
-            "polls/new.html",
-            status_code=400 if errors else 200,
-            consultation=item,
-            areas=areas,
-            form=form,
-            errors=errors,
-            **form_context(),
+        return await managed_form_page(
+            request, database, consultation_id, "polls/new.html", form, errors, **form_context()
         )
 
     @get("/new", name="polls:new")
