@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages the project needs, or say exactly what to install.
 #   scripts/system-deps.sh run    what `make run` needs
-#   scripts/system-deps.sh test   what `make test` needs (PostgreSQL, Chromium, font, poppler)
+#   scripts/system-deps.sh test   what `make test` needs (PostgreSQL, Chromium, font, poppler, NSS certutil)
 set -eu
 profile="${1:-test}"
 missing=""
@@ -16,6 +16,7 @@ need() {  # need PACKAGE TEST-COMMAND...
 has_pg15() { test -x /usr/lib/postgresql/15/bin/initdb && test -x /usr/lib/postgresql/15/bin/postgres; }
 has_font() { ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; }
 
+has_certutil() { command -v certutil; }
 has_pango() { ldconfig -p | grep -q "libpangoft2-1.0.so.0"; }
 
 # PDFs (letters, posters, minutes) need Pango and a CJK font, in every profile.
@@ -25,6 +26,7 @@ if [ "$profile" = "test" ]; then
   need postgresql-15 has_pg15
   need chromium test -x /usr/bin/chromium
   need poppler-utils command -v pdffonts
+  need libnss3-tools has_certutil
 fi
 
 [ -z "$missing" ] && exit 0

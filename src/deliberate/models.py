@@ -31,6 +31,7 @@ from deliberate.identity.models import (
     Verification,
     VerificationRequest,
 )
+from deliberate.jobs.models import Job  # noqa: F401  (registers the table)
 from deliberate.mail.models import OutboxMessage
 from deliberate.polls.models import Ballot, Poll, PollOption, Tally, VoterRoll
 from deliberate.throttle.models import ThrottleBucket
