@@ -4,8 +4,8 @@ given user and runs axe-core on it. Later features add their pages, with the rol
 sees them.
 
 Users (made by the browser fixtures): None (signed out), "resident", "unconfirmed",
-"admin", "chair" and "officer" (past two-factor), "pending" (password accepted, code not
-yet).
+"admin", "chair", "officer" and "expert" (the demo's expert A) (past two-factor),
+"pending" (password accepted, code not yet).
 """
 
 from __future__ import annotations
@@ -53,11 +53,21 @@ CORE_PAGES: tuple[PageSpec, ...] = (
 )
 
 from tests.pages_consultations import CONSULTATION_NOT_PAGES, CONSULTATION_PAGES  # noqa: E402
+from tests.pages_forums import FORUM_NOT_PAGES, FORUM_PAGES  # noqa: E402
 from tests.pages_hearings import HEARING_NOT_PAGES, HEARING_PAGES  # noqa: E402
+from tests.pages_minutes import MINUTES_NOT_PAGES, MINUTES_PAGES  # noqa: E402
 from tests.pages_polls import POLL_NOT_PAGES, POLL_PAGES  # noqa: E402
 from tests.pages_speakers import SPEAKER_NOT_PAGES, SPEAKER_PAGES  # noqa: E402
 
-PAGES = CORE_PAGES + CONSULTATION_PAGES + HEARING_PAGES + SPEAKER_PAGES + POLL_PAGES
+PAGES = (
+    CORE_PAGES
+    + CONSULTATION_PAGES
+    + HEARING_PAGES
+    + SPEAKER_PAGES
+    + POLL_PAGES
+    + FORUM_PAGES
+    + MINUTES_PAGES
+)
 
 # GET routes that are not HTML pages (JSON, PDF, Atom).
 NOT_PAGES = (
@@ -66,5 +76,7 @@ NOT_PAGES = (
     | HEARING_NOT_PAGES
     | SPEAKER_NOT_PAGES
     | POLL_NOT_PAGES
+    | FORUM_NOT_PAGES
+    | MINUTES_NOT_PAGES
 )
 NOT_PAGE_PREFIXES = ("/static", "/_openapi")

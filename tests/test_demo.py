@@ -19,6 +19,8 @@ from deliberate.consultations import demo as consultation_demo
 from deliberate.consultations.models import Consultation, Follower
 from deliberate.db import Database, as_utc
 from deliberate.demo import DEMO_AREAS, DEMO_USERS, database_is_empty, load_demo
+from deliberate.forums.demo import EXPERTS as FORUM_EXPERTS
+from deliberate.forums.models import ExpertForum, FollowUp, OpinionVersion
 from deliberate.hearings import queries as hearing_queries
 from deliberate.hearings import speakers
 from deliberate.hearings.models import (
@@ -88,7 +90,18 @@ async def test_demo_loads_once_and_reloads_in_place(database: Database) -> None:
     assert [o.user_id for o in officers] == [users["officer@demo.invalid"].id]
     async with database.read() as session:
         experts = (await session.exec(select(ExpertCredential))).all()
-    assert [e.user_id for e in experts] == [users["expert@demo.invalid"].id]
+    expert_logins = ("expert@demo.invalid", "expert-2@demo.invalid", "expert-3@demo.invalid")
+    assert sorted(e.user_id for e in experts) == sorted(users[x].id for x in expert_logins)
+    # The expert forums: one released with three opinions (one amended) and a follow-up
+    # answered; one sealed with the demo expert's draft and nothing submitted.
+    async with database.read() as session:
+        forums = (await session.exec(select(ExpertForum).order_by(ExpertForum.id))).all()
+        versions = (await session.exec(select(OpinionVersion))).all()
+        follow_ups = (await session.exec(select(FollowUp))).all()
+    assert [f.released_at is not None for f in forums] == [True, False]
+    assert len(versions) == 4 and {v.number for v in versions} == {1, 2}
+    assert all(v.submitted_at < forums[0].deadline for v in versions)
+    assert len(follow_ups) == 1 and follow_ups[0].answer
     residents = [users[login] for login in demo_residents]
     assert all(u.confirmed_at is not None for u in residents)
     assert sum(u.publish_name for u in residents) == RESIDENTS // 3
@@ -98,7 +111,7 @@ async def test_demo_loads_once_and_reloads_in_place(database: Database) -> None:
     async with database.read() as session:
         assert await queries.count_areas(session) == len(DEMO_AREAS)
         assert len((await session.exec(select(User))).all()) == (
-            len(DEMO_USERS) + RESIDENTS + VOTERS
+            len(DEMO_USERS) + RESIDENTS + VOTERS + len(FORUM_EXPERTS) - 1  # one is a demo user
         )
         tree = await queries.area_tree(session)
     assert tree[0].area.code == "demo"

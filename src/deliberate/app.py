@@ -27,6 +27,8 @@ from deliberate.consultations.api import ConsultationApiController
 from deliberate.consultations.routes import ConsultationController
 from deliberate.db import Database
 from deliberate.errors import DomainError
+from deliberate.forums.api import ForumApiController
+from deliberate.forums.routes import ForumController, InvitationController, NewForumController
 from deliberate.hearings.api import HearingApiController
 from deliberate.hearings.routes import HearingController, NewHearingController
 from deliberate.hearings.routes_comments import CommentController, CommentPostController
@@ -39,6 +41,10 @@ from deliberate.identity.routes import (
     VerificationController,
 )
 from deliberate.mail.delivery import delivery_hook
+from deliberate.minutes import jobs as minutes_jobs
+from deliberate.minutes.api import MinutesApiController
+from deliberate.minutes.routes import ConsultationMinutesController, MinutesController
+from deliberate.minutes.verify_page import VerifyController
 from deliberate.polls.api import PollApiController, PollDownloadController
 from deliberate.polls.routes import NewPollController, PollController
 from deliberate.polls.routes_booth import BoothController
@@ -71,6 +77,7 @@ def provide_database(state: State) -> Database:
 def create_app(settings: Settings) -> Litestar:
     logs.configure(settings.debug)
     database = Database(settings.database_url)
+    minutes_jobs.install(settings, database)  # the background worker renders minutes
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
@@ -103,6 +110,9 @@ def create_app(settings: Settings) -> Litestar:
             CommentPostController,
             CommentController,
             SpeakerController,
+            NewForumController,
+            InvitationController,
+            ForumController,
             NewPollController,
             PollController,
             ResultController,
@@ -112,6 +122,11 @@ def create_app(settings: Settings) -> Litestar:
             ConsultationApiController,
             HearingApiController,
             PollApiController,
+            ForumApiController,
+            ConsultationMinutesController,
+            MinutesController,
+            VerifyController,
+            MinutesApiController,
             healthz,
             openapi_description,
             static_router,

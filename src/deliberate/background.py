@@ -1,5 +1,6 @@
 """Work the server does by itself, in every worker, without another process: closing
-polls whose time is up (every 30 s) and working the job queue (every 2 s when idle).
+polls whose time is up and recording the release of expert forums whose deadline has
+passed (every 30 s) and working the job queue (every 2 s when idle).
 Each run is safe to repeat and to race with another worker's (the services lock the
 rows they change and re-check under the lock; jobs are claimed under a lease)."""
 
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from deliberate.db import Database
+from deliberate.forums import services as forums
 from deliberate.jobs import worker as jobs
 from deliberate.jobs.queue import worker_identity
 from deliberate.polls import services as polls
@@ -25,6 +27,9 @@ async def run_once(database: Database) -> None:
     closed = await polls.close_due(database)
     if closed:
         logger.info("closed polls %s", closed)
+    released = await forums.release_due(database)
+    if released:
+        logger.info("released expert forums %s", released)
 
 
 async def run_jobs(database: Database, worker_id: str, *, limit: int = JOBS_PER_ROUND) -> int:

@@ -151,6 +151,26 @@ def cmd_audit_verify(_args: argparse.Namespace) -> None:
     print(f"audit log intact: {checked} events")
 
 
+def cmd_minutes_verify(args: argparse.Namespace) -> None:
+    from deliberate.minutes.verification import check
+    from deliberate.web.i18n import using_locale
+
+    settings = _settings()
+    data = _read_input(args.file)
+    checked = _with_database(settings, lambda database: check(database, settings, data))
+    if not checked.ok or checked.found is None:
+        with using_locale("en"):  # like the command's other messages
+            reason = str(checked.explanation)
+        raise CommandError(f"{args.file}: {checked.outcome.value}: {reason}")
+    minutes, verdict = checked.found.minutes, checked.verdict
+    status = "superseded by a later version" if checked.superseded else "current version"
+    print(f"authentic: {checked.found.consultation.title} (consultation {minutes.consultation_id})")
+    print(f"minutes version {minutes.version} ({status})")
+    when = verdict.signed_at.isoformat() if verdict.signed_at else "?"
+    print(f"signed by {verdict.signer_name} at {when}")
+    print(f"sha256 {verdict.document_sha256}")
+
+
 def cmd_areas_import(args: argparse.Namespace) -> None:
     from deliberate.identity.csvfiles import CsvProblem
     from deliberate.identity.services import import_areas
@@ -304,6 +324,16 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
     verify = audit_commands.add_parser("verify", help="check the whole hash chain")
     verify.set_defaults(func=cmd_audit_verify)
+
+    minutes = commands.add_parser("minutes", help="signed minutes")
+    minutes_commands = minutes.add_subparsers(
+        dest="minutes_command", required=True, metavar="COMMAND"
+    )
+    minutes_verify = minutes_commands.add_parser(
+        "verify", help="check that a PDF is an authentic published version of minutes"
+    )
+    minutes_verify.add_argument("file", help="the PDF file")
+    minutes_verify.set_defaults(func=cmd_minutes_verify)
     return parser
 
 

@@ -12,6 +12,7 @@ from deliberate.accounts.admin_tasks import TaskError, add_committee_member, cre
 from deliberate.accounts.models import User
 from deliberate.consultations import demo as consultation_demo
 from deliberate.db import Database
+from deliberate.forums import demo as forum_demo
 from deliberate.identity import queries as area_queries
 from deliberate.identity import services as area_services
 from deliberate.identity.census import VALIDITY
@@ -146,4 +147,5 @@ async def load_demo(database: Database) -> DemoReport:
         lines.append(f"user {login} ({role}{note}): password {password}")
     lines.extend(await consultation_demo.load(database, committee))
     lines.extend(await poll_demo.load(database))  # after the consultations: polls 1 to 6
+    lines.extend(await forum_demo.load(database))
     return DemoReport(loaded=True, lines=tuple(lines))

@@ -6,6 +6,15 @@ from deliberate import db as _db  # noqa: F401  (sets the naming convention firs
 from deliberate.accounts.models import AccountToken, RecoveryCode, User, UserSession
 from deliberate.audit.models import AuditEvent, AuditHead
 from deliberate.consultations.models import Consultation, Follower, StageChange
+from deliberate.forums.models import (
+    ExpertForum,
+    FollowUp,
+    ForumInvitation,
+    ForumQuestion,
+    OpinionAttachment,
+    OpinionDraft,
+    OpinionVersion,
+)
 from deliberate.hearings.models import (
     Comment,
     DocumentVersion,
@@ -33,6 +42,7 @@ from deliberate.identity.models import (
 )
 from deliberate.jobs.models import Job  # noqa: F401  (registers the table)
 from deliberate.mail.models import OutboxMessage
+from deliberate.minutes.models import Minutes  # noqa: F401  (registers the table)
 from deliberate.polls.models import Ballot, Poll, PollOption, Tally, VoterRoll
 from deliberate.throttle.models import ThrottleBucket
 
@@ -53,12 +63,19 @@ __all__ = [
     "DocumentVersion",
     "Endorsement",
     "ExpertCredential",
+    "ExpertForum",
     "Flag",
+    "FollowUp",
     "Follower",
+    "ForumInvitation",
+    "ForumQuestion",
     "Hearing",
     "HearingSession",
     "LetterCode",
     "ModerationAction",
+    "OpinionAttachment",
+    "OpinionDraft",
+    "OpinionVersion",
     "OutboxMessage",
     "Poll",
     "PollOption",

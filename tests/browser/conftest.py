@@ -13,13 +13,18 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from sqlmodel import select
 
+from deliberate.accounts import passwords
+from deliberate.accounts.models import User
+from deliberate.accounts.tokens import Keys
 from deliberate.config import Settings
 from deliberate.db import Database
 from deliberate.demo import DEMO_COMMITTEE
-from tests.support.accounts import Person, make_person
+from tests.support.accounts import PASSWORD, Person, make_person
 from tests.support.postgres import free_port
 
 CHROMIUM = os.environ.get("DELIBERATE_CHROMIUM", "/usr/bin/chromium")
@@ -70,7 +75,25 @@ ROLES = {
     },
     "pending": {"login": "pending@example.org", "role": "admin", "totp": True},
     "officer": {"login": "officer@example.org", "role": "officer", "totp": True},
+    # The demo's expert A (an ExpertCredential of the demo committee, so privileged): the
+    # demo gives no password, so the tests set one and a second factor on that account.
+    "expert": {"login": "expert@demo.invalid", "existing": True},
 }
+
+
+async def _take_over(database: Database, settings: Settings, login: str) -> Person:
+    """An account the demo made: a known password and TOTP secret set on it directly."""
+    secret = pyotp.random_base32(32)
+    password_hash = await passwords.hash_password(PASSWORD)
+    async with database.write() as session:
+        user = (await session.exec(select(User).where(User.email == login))).one()
+        user.password_hash = password_hash
+        user.totp_secret = Keys(settings.secret_key).encrypt_totp(secret)
+        user.totp_enabled_at = user.created_at
+        session.add(user)
+    async with database.read() as session:
+        user = (await session.exec(select(User).where(User.email == login))).one()
+    return Person(user, login, PASSWORD, secret)
 
 
 async def _make_people(env: dict[str, str]) -> dict[str, Person]:
@@ -78,7 +101,11 @@ async def _make_people(env: dict[str, str]) -> dict[str, Person]:
     database = Database(settings.database_url)
     try:
         return {
-            name: await make_person(database, settings, **options)  # type: ignore[arg-type]
+            name: (
+                await _take_over(database, settings, options["login"])  # type: ignore[arg-type]
+                if options.get("existing")
+                else await make_person(database, settings, **options)  # type: ignore[arg-type]
+            )
             for name, options in ROLES.items()
         }
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -68,8 +69,8 @@ class SignInController(Controller):
     include_in_schema = False
 
     @get("/register", name="accounts:register")
-    async def register_form(self) -> Template:
-        return form_page("accounts/register.html", {})
+    async def register_form(self, next: FromQuery[str | None] = None) -> Template:
+        return form_page("accounts/register.html", {"next": safe_next(next, "")})
 
     @post("/register")
     async def register(self, request: AnyRequest, database: NamedDependency[Database]) -> Any:
@@ -89,18 +90,24 @@ class SignInController(Controller):
         except FormInvalid as error:
             form.pop("password", None)
             return form_page("accounts/register.html", form, error)
-        return redirect("/accounts/confirm", cookies=[host_cookie(SESSION_COOKIE, token)])
+        after = safe_next(form.get("next"), "")
+        location = "/accounts/confirm" + (f"?{urlencode({'next': after})}" if after else "")
+        return redirect(location, cookies=[host_cookie(SESSION_COOKIE, token)])
 
     @get("/privacy", name="accounts:privacy")
     async def privacy(self) -> Template:
         return page("accounts/privacy.html", version=services.PRIVACY_VERSION)
 
     @get("/confirm", name="accounts:confirm")
-    async def confirm_form(self, request: AnyRequest) -> Any:
+    async def confirm_form(self, request: AnyRequest, next: FromQuery[str | None] = None) -> Any:
         auth = require_signed_in(request)
         if auth.confirmed:
-            return redirect("/accounts")
-        return form_page("accounts/confirm.html", {}, login=contact.mask(auth.user.login))
+            return redirect(safe_next(next, "/accounts"))
+        return form_page(
+            "accounts/confirm.html",
+            {"next": safe_next(next, "")},
+            login=contact.mask(auth.user.login),
+        )
 
     @post("/confirm")
     async def confirm(self, request: AnyRequest, database: NamedDependency[Database]) -> Any:
@@ -109,7 +116,10 @@ class SignInController(Controller):
         if form.get("action") == "resend":
             await services.resend_confirmation(database, context_of(request), auth)
             return form_page(
-                "accounts/confirm.html", {}, login=contact.mask(auth.user.login), resent=True
+                "accounts/confirm.html",
+                {"next": safe_next(form.get("next"), "")},
+                login=contact.mask(auth.user.login),
+                resent=True,
             )
         try:
             await services.confirm(
@@ -119,7 +129,7 @@ class SignInController(Controller):
             return form_page(
                 "accounts/confirm.html", form, error, login=contact.mask(auth.user.login)
             )
-        return redirect("/accounts?confirmed=1")
+        return redirect(safe_next(form.get("next"), "/accounts?confirmed=1"))
 
     @get("/login", name="accounts:login")
     async def login_form(self, request: AnyRequest, next: FromQuery[str | None] = None) -> Any:

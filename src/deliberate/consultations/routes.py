@@ -29,6 +29,7 @@ from deliberate.consultations.models import STAGES, Consultation, Stage
 from deliberate.consultations.permissions import allowed, confirmed, require, signed_in
 from deliberate.db import Database, as_utc
 from deliberate.errors import Forbidden, Invalid, NotFound
+from deliberate.forums import queries as forum_queries
 from deliberate.hearings.labels import PHASE_LABELS
 from deliberate.hearings.models import Hearing
 from deliberate.identity import queries as identity_queries
@@ -329,6 +330,7 @@ class ConsultationController(Controller):
             changes = await queries.timeline(session, consultation_id)
             hearings = await queries.hearings_of(session, consultation_id)
             polls = await poll_queries.polls_of(session, consultation_id)
+            forums = await forum_queries.forums_of(session, consultation_id)
             can_follow = allowed(standing, "consultation.follow")
             following = can_follow and await queries.following(session, auth, consultation_id)
         item = found.consultation
@@ -344,6 +346,7 @@ class ConsultationController(Controller):
             hearings=[hearing_row(hearing, now) for hearing in hearings],
             polls=[(poll, str(POLL_STATUS[poll_status(poll, now)])) for poll in polls],
             method_labels=POLL_METHODS,
+            forums=[(forum, forum_queries.is_sealed(forum, now)) for forum in forums],
             can_manage=allowed(standing, "consultation.manage"),
             can_follow=can_follow,
             following=following,

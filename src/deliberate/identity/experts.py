@@ -46,9 +46,8 @@ async def credentials_of(session: AsyncSession, committee_id: int) -> list[tuple
     )
 
 
-async def verify_expert(
-    database: Database, auth: Auth, committee_id: int, form: dict[str, str]
-) -> ExpertCredential:
+def read_credential(form: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The field, organisation and title typed, and what is wrong with them."""
     errors: dict[str, Any] = {}
     values = {
         name: " ".join(form.get(name, "").split()) for name in ("field", "organisation", "title")
@@ -61,6 +60,50 @@ async def verify_expert(
     for name, value in values.items():
         if not value or len(value) > MAX_TEXT:
             errors[name] = labels[name]
+    return values, errors
+
+
+async def record_credential(
+    session: AsyncSession, auth: Auth, committee_id: int, expert: User, values: dict[str, str]
+) -> ExpertCredential:
+    """Add or correct the credential (the caller has checked membership)."""
+    existing = (
+        await session.exec(
+            select(ExpertCredential).where(
+                ExpertCredential.committee_id == committee_id,
+                ExpertCredential.user_id == expert.id,
+            )
+        )
+    ).first()
+    now = datetime.now(UTC)
+    credential = existing or ExpertCredential(
+        committee_id=committee_id,
+        user_id=expert.id,  # type: ignore[arg-type]
+        verified_at=now,
+    )
+    credential.field, credential.organisation, credential.title = (
+        values["field"],
+        values["organisation"],
+        values["title"],
+    )
+    credential.verified_by = auth.user.id
+    credential.verified_at = now
+    session.add(credential)
+    await session.flush()
+    await audit.record(
+        session,
+        auth.user.public_id,
+        "expert.verified",
+        subject=f"committee:{committee_id}",
+        payload={"expert": expert.public_id, "field": values["field"]},
+    )
+    return credential
+
+
+async def verify_expert(
+    database: Database, auth: Auth, committee_id: int, form: dict[str, str]
+) -> ExpertCredential:
+    values, errors = read_credential(form)
     try:
         kind, login = contact.normalise_login(form.get("login", ""))
     except ValueError:
@@ -76,33 +119,4 @@ async def verify_expert(
             )
         if errors:
             raise FormInvalid(errors)
-        existing = (
-            await session.exec(
-                select(ExpertCredential).where(
-                    ExpertCredential.committee_id == committee_id,
-                    ExpertCredential.user_id == expert.id,  # type: ignore[union-attr]
-                )
-            )
-        ).first()
-        credential = existing or ExpertCredential(
-            committee_id=committee_id,
-            user_id=expert.id,
-            verified_at=datetime.now(UTC),  # type: ignore[union-attr,arg-type]
-        )
-        credential.field, credential.organisation, credential.title = (
-            values["field"],
-            values["organisation"],
-            values["title"],
-        )
-        credential.verified_by = auth.user.id
-        credential.verified_at = datetime.now(UTC)
-        session.add(credential)
-        await session.flush()
-        await audit.record(
-            session,
-            auth.user.public_id,
-            "expert.verified",
-            subject=f"committee:{committee_id}",
-            payload={"expert": expert.public_id, "field": values["field"]},  # type: ignore[union-attr]
-        )
-    return credential
+        return await record_credential(session, auth, committee_id, expert, values)  # type: ignore[arg-type]
