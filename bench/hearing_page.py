@@ -367,22 +367,18 @@ async def seed() -> dict[str, Any]:
     from sqlalchemy import func, insert
     from sqlmodel import col, select
 
-    from deliberate.accounts.admin_tasks import add_committee_member
-    from deliberate.accounts.auth import Auth
+    from bench.seeding import published_consultation, seed_board
     from deliberate.accounts.models import User, UserSession
-    from deliberate.accounts.services import PRIVACY_VERSION, Context
-    from deliberate.accounts.tokens import Keys, public_id, session_hash, session_token
+    from deliberate.accounts.services import PRIVACY_VERSION
+    from deliberate.accounts.tokens import public_id, session_hash, session_token
     from deliberate.app import create_app
     from deliberate.config import Settings
-    from deliberate.consultations import services as consultation_services
-    from deliberate.consultations.forms import parse_consultation
     from deliberate.db import Database
     from deliberate.hearings import queries
     from deliberate.hearings import services as hearing_services
     from deliberate.hearings.forms import HearingInput, parse_draft
     from deliberate.hearings.models import Comment, Endorsement, Response
-    from deliberate.identity.models import Committee, Verification
-    from deliberate.identity.services import upsert_area
+    from deliberate.identity.models import Verification
 
     started = time.perf_counter()
     settings = Settings.from_env()
@@ -390,67 +386,20 @@ async def seed() -> dict[str, Any]:
     now = datetime.now(UTC)
     rng = random.Random(SEED)
 
-    # The area tree, a committee on the street and its chair (past the second factor).
-    areas = (
-        ("hx", "和谐市", "city", None),
-        ("hx-d", "和谐区", "district", "hx"),
-        ("hx-s", "幸福街道", "street", "hx-d"),
-        ("hx-c1", "幸福里社区", "community", "hx-s"),
-        ("hx-c2", "安宁社区", "community", "hx-s"),
-        ("hx-c3", "和平社区", "community", "hx-s"),
+    # The area tree, a committee on the street and its chair (past the second factor), and
+    # a published consultation (bench/seeding.py).
+    board = await seed_board(database, settings, now, DUMMY_HASH)
+    ids, chair, chair_auth = board.areas, board.chair, board.chair_auth
+    item = await published_consultation(
+        database,
+        board,
+        title="幸福里小区老旧小区综合改造",
+        summary="幸福里小区综合改造方案现公开征求意见，欢迎全体居民参与。",
+        budget="4,860万元",
+        buildings="1至12号楼",
+        contact="幸福街道居委会 0571-12345678",
+        milestones="2026-11-01 意见征集开始\n2026-12-01 居民听证会",
     )
-    async with database.write() as session:
-        ids = {}
-        for code, name, kind, parent in areas:
-            ids[code] = (
-                await upsert_area(session, code=code, name=name, kind=kind, parent_code=parent)  # type: ignore[arg-type]
-            ).id
-        committee = Committee(area_id=ids["hx-s"], name="幸福街道居民委员会")
-        session.add(committee)
-        chair = User(
-            public_id=public_id(),
-            email="chair@bench.example.org",
-            display_name="王主任",
-            password_hash=DUMMY_HASH,
-            publish_name=True,
-            privacy_version=PRIVACY_VERSION,
-            privacy_accepted_at=now,
-            confirmed_at=now,
-            created_at=now,
-        )
-        session.add(chair)
-        await session.flush()
-    await add_committee_member(database, user=chair, committee=committee, role="chair")
-    chair_auth = Auth(
-        user=chair,
-        session=UserSession(
-            token_hash=session_hash(session_token()),
-            user_id=chair.id,  # type: ignore[arg-type]
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(hours=8),
-            second_factor_at=now,
-        ),
-        committee_member=True,
-        officer=False,
-    )
-
-    # A published consultation and a hearing open for three weeks, through the services.
-    context = Context(
-        keys=Keys(settings.secret_key), development=True, site_url=settings.public_url
-    )
-    form = {
-        "committee": str(committee.id),
-        "area": str(ids["hx-s"]),
-        "title": "幸福里小区老旧小区综合改造",
-        "summary": "幸福里小区综合改造方案现公开征求意见，欢迎全体居民参与。",
-        "budget": "4,860万元",
-        "buildings": "1至12号楼",
-        "contact": "幸福街道居委会 0571-12345678",
-        "milestones": "2026-11-01 意见征集开始\n2026-12-01 居民听证会",
-    }
-    item = await consultation_services.create(database, chair_auth, parse_consultation(form))
-    item = await consultation_services.advance(database, context, chair_auth, item.id, "draft")  # type: ignore[arg-type]
     opens_at = now - timedelta(days=20)
     hearing = await hearing_services.create(
         database,

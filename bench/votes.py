@@ -76,80 +76,24 @@ def voters_needed(duration: float) -> int:
 async def _seed_poll(
     database: Any, settings: Any, now: datetime
 ) -> tuple[int, list[int], list[int]]:
-    """Areas, a committee with its chair (an in-memory Auth past the second factor), a
-    published consultation and an open, frozen approval poll for the verified residents
-    of the street, through the services. Returns (poll id, option ids, the ids of the
-    street's three communities)."""
+    """Areas, a committee with its chair, a published consultation (bench/seeding.py) and
+    an open, frozen approval poll for the verified residents of the street, through the
+    services. Returns (poll id, option ids, the ids of the street's three communities)."""
     from sqlmodel import col, select
 
-    from deliberate.accounts.admin_tasks import add_committee_member
-    from deliberate.accounts.auth import Auth
-    from deliberate.accounts.models import User, UserSession
-    from deliberate.accounts.services import PRIVACY_VERSION, Context
-    from deliberate.accounts.tokens import Keys, public_id, session_hash, session_token
-    from deliberate.consultations import services as consultation_services
-    from deliberate.consultations.forms import parse_consultation
-    from deliberate.identity.models import Committee
-    from deliberate.identity.services import upsert_area
+    from bench.seeding import published_consultation, seed_board
     from deliberate.polls import services as poll_services
     from deliberate.polls.forms import OptionInput, PollInput
     from deliberate.polls.models import PollOption
 
-    areas = (
-        ("hx", "和谐市", "city", None),
-        ("hx-d", "和谐区", "district", "hx"),
-        ("hx-s", "幸福街道", "street", "hx-d"),
-        ("hx-c1", "幸福里社区", "community", "hx-s"),
-        ("hx-c2", "安宁社区", "community", "hx-s"),
-        ("hx-c3", "和平社区", "community", "hx-s"),
+    board = await seed_board(database, settings, now, DUMMY_HASH)
+    item = await published_consultation(
+        database,
+        board,
+        title="幸福街道2027年民生实事项目",
+        summary="请居民投票选出明年优先实施的民生实事项目。",
+        milestones="2026-12-01 投票开始",
     )
-    async with database.write() as session:
-        ids = {}
-        for code, name, kind, parent in areas:
-            ids[code] = (
-                await upsert_area(session, code=code, name=name, kind=kind, parent_code=parent)  # type: ignore[arg-type]
-            ).id
-        committee = Committee(area_id=ids["hx-s"], name="幸福街道居民委员会")
-        session.add(committee)
-        chair = User(
-            public_id=public_id(),
-            email="chair@bench.example.org",
-            display_name="王主任",
-            password_hash=DUMMY_HASH,
-            publish_name=True,
-            privacy_version=PRIVACY_VERSION,
-            privacy_accepted_at=now,
-            confirmed_at=now,
-            created_at=now,
-        )
-        session.add(chair)
-        await session.flush()
-    await add_committee_member(database, user=chair, committee=committee, role="chair")
-    chair_auth = Auth(
-        user=chair,
-        session=UserSession(
-            token_hash=session_hash(session_token()),
-            user_id=chair.id,  # type: ignore[arg-type]
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(hours=8),
-            second_factor_at=now,
-        ),
-        committee_member=True,
-        officer=False,
-    )
-    context = Context(
-        keys=Keys(settings.secret_key), development=True, site_url=settings.public_url
-    )
-    form = {
-        "committee": str(committee.id),
-        "area": str(ids["hx-s"]),
-        "title": "幸福街道2027年民生实事项目",
-        "summary": "请居民投票选出明年优先实施的民生实事项目。",
-        "milestones": "2026-12-01 投票开始",
-    }
-    item = await consultation_services.create(database, chair_auth, parse_consultation(form))
-    item = await consultation_services.advance(database, context, chair_auth, item.id, "draft")  # type: ignore[arg-type]
     data = PollInput(
         title="2027年民生实事项目投票",
         question="您最希望明年优先实施哪些项目？（最多选三项）",
@@ -159,12 +103,12 @@ async def _seed_poll(
         budget=None,
         opens_at=now - timedelta(hours=1),
         closes_at=now + timedelta(days=7),
-        rule_area_id=ids["hx-s"],
+        rule_area_id=board.areas["hx-s"],
         min_age=None,
         options=tuple(OptionInput(label, 0, "") for label in OPTIONS),
     )
-    poll = await poll_services.create(database, chair_auth, item.id, data, now=now)  # type: ignore[arg-type]
-    poll = await poll_services.freeze(database, chair_auth, poll.id, now=now)  # type: ignore[arg-type]
+    poll = await poll_services.create(database, board.chair_auth, item.id, data, now=now)  # type: ignore[arg-type]
+    poll = await poll_services.freeze(database, board.chair_auth, poll.id, now=now)  # type: ignore[arg-type]
     async with database.read() as session:
         options = list(
             (
@@ -175,7 +119,7 @@ async def _seed_poll(
                 )
             ).all()
         )
-    return poll.id, options, [ids["hx-c1"], ids["hx-c2"], ids["hx-c3"]]  # type: ignore[return-value]
+    return poll.id, options, board.communities  # type: ignore[return-value]
 
 
 async def _seed_voters(

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from deliberate.audit import services as audit
+from deliberate.audit.models import AuditEvent
 from deliberate.config import Settings
 from deliberate.db import Database
 from deliberate.errors import Conflict, Forbidden
@@ -77,6 +79,14 @@ async def test_every_eligible_client_voting_twice_at_once_gets_one_ballot(
     assert board == {r.receipt: ballots.canonical(r.choice) for r in receipts}
     for receipt in receipts:
         assert receipt.receipt == ballots.receipt(receipt.choice, receipt.nonce)
+    # One poll.voted event per ballot, appended to an unbroken hash chain.
+    async with database.read() as session:
+        voted = (
+            await session.exec(select(AuditEvent.actor).where(AuditEvent.action == "poll.voted"))
+        ).all()
+        _checked, broken = await audit.verify(session)
+    assert sorted(voted) == sorted(v.user.public_id for v in voters)
+    assert broken is None
 
 
 async def test_a_close_racing_the_last_votes_loses_no_acknowledged_vote(

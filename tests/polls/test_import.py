@@ -369,6 +369,8 @@ async def test_the_committee_imports_through_the_page(
     results = await client.get(response.headers["location"])
     assert results.status_code == 200
     assert "Assen Top Idee 2024" in results.text
+    assert "this site holds no voter roll for them" in results.text
+    assert "the counts are equal" not in results.text
 
     # Published like any poll, and anyone can count it again from the board.
     board = (await client.get(f"/api/v1/polls/{poll_id}/board")).json()

@@ -71,3 +71,35 @@ def verify_chain(
 
 def payload_json(payload: Mapping[str, Any] | None) -> str:
     return canonical_json(dict(payload or {}))
+
+
+def next_event(
+    prev_seq: int,
+    prev_hash: str,
+    *,
+    occurred_at: datetime,
+    actor: str,
+    action: str,
+    subject: str = "",
+    payload: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The row of the event that follows (``prev_seq``, ``prev_hash``) in the chain: every
+    column of ``audit_event``, its hash included."""
+    content = EventContent(
+        seq=prev_seq + 1,
+        occurred_at=occurred_at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        payload=payload_json(payload),
+    )
+    return {
+        "seq": content.seq,
+        "occurred_at": content.occurred_at,
+        "actor": content.actor,
+        "action": content.action,
+        "subject": content.subject,
+        "payload": content.payload,
+        "prev_hash": prev_hash,
+        "hash": event_hash(prev_hash, content),
+    }

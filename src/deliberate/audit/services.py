@@ -14,8 +14,7 @@ from deliberate.audit.chain import (
     GENESIS,
     BrokenLink,
     EventContent,
-    event_hash,
-    payload_json,
+    next_event,
     verify_chain,
 )
 from deliberate.audit.models import AuditEvent, AuditHead
@@ -45,26 +44,18 @@ async def record(
     ).first()
     if head is None:
         head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
-    content = EventContent(
-        seq=head.seq + 1,
-        occurred_at=(now or datetime.now(UTC)).astimezone(UTC),
-        actor=actor or SYSTEM_ACTOR,
-        action=action,
-        subject=subject,
-        payload=payload_json(payload),
-    )
-    digest = event_hash(head.hash, content)
     event = AuditEvent(
-        seq=content.seq,
-        occurred_at=content.occurred_at,
-        actor=content.actor,
-        action=content.action,
-        subject=content.subject,
-        payload=content.payload,
-        prev_hash=head.hash,
-        hash=digest,
+        **next_event(
+            head.seq,
+            head.hash,
+            occurred_at=(now or datetime.now(UTC)).astimezone(UTC),
+            actor=actor or SYSTEM_ACTOR,
+            action=action,
+            subject=subject,
+            payload=payload,
+        )
     )
-    head.seq, head.hash = content.seq, digest
+    head.seq, head.hash = event.seq, event.hash
     session.add(head)
     session.add(event)
     await session.flush()

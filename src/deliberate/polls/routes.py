@@ -355,7 +355,7 @@ class PollController(Controller):
         auth = require_confirmed(request)
         form = await form_data(request)
         try:
-            receipt = await services.cast(database, auth, poll_id, form)
+            done = await services.cast_online(database, auth, poll_id, form)
         except BallotInvalid as error:
             return await render_poll(
                 database, request, poll_id, form=form, ballot_error=error.message, status_code=400
@@ -364,22 +364,41 @@ class PollController(Controller):
             return await render_poll(
                 database, request, poll_id, message=error.message, status_code=409
             )
-        context = await load_poll(database, request, poll_id, _now(), turnout=False)
+        receipt = done.receipt
         sent = form.get("send_receipt") == "yes"
         if sent:
-            await receipts.send(
-                database, context_of(request), auth.user, context["poll"].title, receipt
-            )
+            await receipts.send(database, context_of(request), auth.user, done.poll.title, receipt)
         return page(
             "polls/receipt.html",
-            **context,
+            **receipt_context(done, _now()),
             receipt=receipt,
-            lines=describe(context["poll"].method, receipt.choice, context["option_by_id"]),
             canonical=ballots.canonical(receipt.choice),
             sent=sent,
             via_email=bool(auth.user.email),
             booth=False,
         )
+
+
+def receipt_context(done: services.Cast, now: datetime) -> dict[str, Any]:
+    """What the receipt page shows around the receipt, from what the vote itself read
+    (no second read: the vote's transaction saw the poll open and the voter eligible)."""
+    standing = done.standing
+    names = {a: area.display_name(current_locale()) for a, area in done.areas.items()}
+    status = status_of(done.poll, now)  # type: ignore[arg-type]
+    return {
+        "poll": done.poll,
+        "consultation": done.consultation,
+        "standing": standing,
+        "status_label": STATUS_LABELS[status],
+        "can": lambda name: allowed(standing, name),
+        "eligibility": explain(done.decision, done.rule, names) if done.decision else None,
+        "rule_words": describe_rule(done.rule, names),
+        "lines": describe(
+            done.poll.method,
+            done.receipt.choice,
+            {o.id: o for o in done.options},  # type: ignore[misc]
+        ),
+    }
 
 
 class NewPollController(Controller):
