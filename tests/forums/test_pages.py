@@ -102,6 +102,8 @@ async def test_the_whole_forum_through_http(
         await two_factor(c, expert)
         accepted = await post_form(c, f"/forums/invitations/{token}", {"action": "accept"})
         assert accepted.headers["location"] == f"{forum_path}?done=accepted"
+        account = await c.get("/accounts")
+        assert f'href="{forum_path}"' in account.text
         waiting = await c.get(forum_path)
         assert "not yet verified" in waiting.text or "尚未" in waiting.text
     async with database.read() as session:

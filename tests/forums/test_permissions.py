@@ -123,8 +123,9 @@ PUBLISHED: dict[str, dict[str, str]] = {
         **dict.fromkeys(COLUMNS, NONE), "expert": RELEASED, "undeclared": RELEASED,
     },
 }
-# A consultation still in draft: its committee and whoever holds an invitation see it.
-INVITED = ("expert", "undeclared", "unverified", "invited", "declined", "expert_awaiting_code")
+# A consultation still in draft: its committee and whoever holds an invitation they have
+# not declined see it.
+INVITED = ("expert", "undeclared", "unverified", "invited", "expert_awaiting_code")
 UNPUBLISHED: dict[str, dict[str, str]] = {
     **PUBLISHED,
     "forum.read": {

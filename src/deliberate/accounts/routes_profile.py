@@ -19,6 +19,7 @@ from deliberate.accounts.routes import client_of, context_of, form_page
 from deliberate.accounts.services import FormInvalid
 from deliberate.db import Database
 from deliberate.errors import NotFound
+from deliberate.forums import queries as forum_queries
 from deliberate.identity import queries as identity_queries
 from deliberate.web.cookies import expired_cookie, host_cookie
 from deliberate.web.forms import form_data, redirect, safe_next
@@ -48,6 +49,7 @@ class AccountController(Controller):
                 auth.user.id,  # type: ignore[arg-type]
                 on=date.today(),
             )
+            forums = await forum_queries.invitations_held(session, auth.user.id)  # type: ignore[arg-type]
         return form_page(
             "accounts/overview.html",
             {
@@ -57,6 +59,7 @@ class AccountController(Controller):
             },
             codes_left=codes_left,
             verified=verified,
+            forums=forums,
         )
 
     @post("/settings")
@@ -75,7 +78,9 @@ class AccountController(Controller):
                 publish_name=form.get("publish_name") == "yes",
             )
         except FormInvalid as error:
-            return form_page("accounts/overview.html", form, error, codes_left=0, verified=[])
+            return form_page(
+                "accounts/overview.html", form, error, codes_left=0, verified=[], forums=[]
+            )
         return redirect("/accounts?saved=1", cookies=[lang_cookie(locale)])
 
     @get("/password", name="accounts:password")

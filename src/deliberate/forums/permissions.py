@@ -49,7 +49,10 @@ def _expert(s: Standing) -> bool:
 
 
 def _read(s: Standing) -> bool:
-    return s.published or _committee(s) or s.own is not None
+    """The consultation's readers, and (while it is a draft) whoever holds an invitation
+    they have not declined."""
+    invited = s.own is not None and s.own.status != InvitationStatus.declined
+    return s.published or _committee(s) or invited
 
 
 def _manage(s: Standing) -> bool:

@@ -261,3 +261,17 @@ async def forums_of(session: AsyncSession, consultation_id: int) -> list[ExpertF
             )
         ).all()
     )
+
+
+async def invitations_held(
+    session: AsyncSession, user_id: int
+) -> list[tuple[ExpertForum, ForumInvitation]]:
+    """The forums a person has accepted or not yet answered an invitation to, newest
+    first (their account page lists them)."""
+    rows = await session.exec(
+        select(ExpertForum, ForumInvitation)
+        .join(ForumInvitation, col(ForumInvitation.forum_id) == ExpertForum.id)
+        .where(ForumInvitation.user_id == user_id, ForumInvitation.status != "declined")
+        .order_by(col(ExpertForum.deadline).desc())
+    )
+    return list(rows.all())  # type: ignore[arg-type]

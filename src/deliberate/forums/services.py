@@ -42,7 +42,7 @@ from deliberate.web.i18n import using_locale
 
 INVITE_SUBJECT = _l("Invitation to give an expert opinion: %(title)s")
 INVITE_BODY = _l(
-    "The %(committee)s invites you to give your expert opinion on “%(title)s”. "
+    "%(committee)s invites you to give your expert opinion on “%(title)s”. "
     "Opinions are due by %(deadline)s (UTC).\n\n"
     "Open this link to accept or decline (it is personal to you):\n%(link)s"
 )
@@ -299,7 +299,7 @@ async def verify_invited(
         expert = await session.get(User, invitation.user_id)
         assert expert is not None
         await experts.record_credential(
-            session, actor, loaded.consultation.committee_id, expert, values
+            session, actor, loaded.consultation.committee_id, expert, values, now=now
         )
 
 

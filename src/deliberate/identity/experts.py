@@ -64,7 +64,13 @@ def read_credential(form: dict[str, str]) -> tuple[dict[str, str], dict[str, Any
 
 
 async def record_credential(
-    session: AsyncSession, auth: Auth, committee_id: int, expert: User, values: dict[str, str]
+    session: AsyncSession,
+    auth: Auth,
+    committee_id: int,
+    expert: User,
+    values: dict[str, str],
+    *,
+    now: datetime | None = None,
 ) -> ExpertCredential:
     """Add or correct the credential (the caller has checked membership)."""
     existing = (
@@ -75,7 +81,7 @@ async def record_credential(
             )
         )
     ).first()
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     credential = existing or ExpertCredential(
         committee_id=committee_id,
         user_id=expert.id,  # type: ignore[arg-type]
@@ -96,6 +102,7 @@ async def record_credential(
         "expert.verified",
         subject=f"committee:{committee_id}",
         payload={"expert": expert.public_id, "field": values["field"]},
+        now=now,
     )
     return credential
 
