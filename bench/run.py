@@ -28,6 +28,7 @@ BENCHMARKS = (
     "bench.tally_ranked",
     "bench.mes_pabutools",
     "bench.votes",
+    "bench.minutes",
 )
 
 

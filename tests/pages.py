@@ -53,6 +53,7 @@ CORE_PAGES: tuple[PageSpec, ...] = (
 )
 
 from tests.pages_consultations import CONSULTATION_NOT_PAGES, CONSULTATION_PAGES  # noqa: E402
+from tests.pages_decisions import DECISION_NOT_PAGES, DECISION_PAGES  # noqa: E402
 from tests.pages_forums import FORUM_NOT_PAGES, FORUM_PAGES  # noqa: E402
 from tests.pages_hearings import HEARING_NOT_PAGES, HEARING_PAGES  # noqa: E402
 from tests.pages_minutes import MINUTES_NOT_PAGES, MINUTES_PAGES  # noqa: E402
@@ -67,6 +68,7 @@ PAGES = (
     + POLL_PAGES
     + FORUM_PAGES
     + MINUTES_PAGES
+    + DECISION_PAGES
 )
 
 # GET routes that are not HTML pages (JSON, PDF, Atom).
@@ -78,5 +80,6 @@ NOT_PAGES = (
     | POLL_NOT_PAGES
     | FORUM_NOT_PAGES
     | MINUTES_NOT_PAGES
+    | DECISION_NOT_PAGES
 )
 NOT_PAGE_PREFIXES = ("/static", "/_openapi")

@@ -26,6 +26,8 @@ from deliberate.config import Settings
 from deliberate.consultations.api import ConsultationApiController
 from deliberate.consultations.routes import ConsultationController
 from deliberate.db import Database
+from deliberate.decisions.api import DecisionApiController
+from deliberate.decisions.routes import DecisionController, NewDecisionController
 from deliberate.errors import DomainError
 from deliberate.forums.api import ForumApiController
 from deliberate.forums.routes import ForumController, InvitationController, NewForumController
@@ -127,6 +129,9 @@ def create_app(settings: Settings) -> Litestar:
             MinutesController,
             VerifyController,
             MinutesApiController,
+            NewDecisionController,
+            DecisionController,
+            DecisionApiController,
             healthz,
             openapi_description,
             static_router,

@@ -89,7 +89,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     async def load(database: Any) -> Any:
         if args.if_empty and not await database_is_empty(database):
             return None
-        return await load_demo(database)
+        return await load_demo(database, settings)
 
     report = _with_database(settings, load)
     if report is None:

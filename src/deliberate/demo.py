@@ -10,8 +10,10 @@ from sqlmodel import select
 
 from deliberate.accounts.admin_tasks import TaskError, add_committee_member, create_user
 from deliberate.accounts.models import User
+from deliberate.config import Settings
 from deliberate.consultations import demo as consultation_demo
 from deliberate.db import Database
+from deliberate.decisions import demo as decisions_demo
 from deliberate.forums import demo as forum_demo
 from deliberate.identity import queries as area_queries
 from deliberate.identity import services as area_services
@@ -24,6 +26,7 @@ from deliberate.identity.models import (
     Verification,
     VerificationMethod,
 )
+from deliberate.minutes import demo as minutes_demo
 from deliberate.polls import demo as poll_demo
 
 # A fictional city, clearly marked as such, so nobody mistakes it for a real place.
@@ -97,8 +100,9 @@ DEMO_VERIFIED = {"resident@demo.invalid": ("demo-01-01-001", 1968)}
 DEMO_COMMITTEE = ("幸福社区居民委员会（演示）", "Xingfu Community Residents' Committee (demo)")
 
 
-async def load_demo(database: Database) -> DemoReport:
-    """Create (or refresh in place) the demo data. Safe to run twice."""
+async def load_demo(database: Database, settings: Settings | None = None) -> DemoReport:
+    """Create (or refresh in place) the demo data. Safe to run twice. With the deployment's
+    ``settings`` (as ``deliberate demo`` passes them) the demo minutes are signed too."""
     lines = []
     async with database.write() as session:
         for code, name, name_en, kind, parent in DEMO_AREAS:
@@ -148,4 +152,6 @@ async def load_demo(database: Database) -> DemoReport:
     lines.extend(await consultation_demo.load(database, committee))
     lines.extend(await poll_demo.load(database))  # after the consultations: polls 1 to 6
     lines.extend(await forum_demo.load(database))
+    lines.extend(await minutes_demo.load(database, settings))  # signed minutes of consultation 1
+    lines.extend(await decisions_demo.load(database))  # cites those minutes, if published
     return DemoReport(loaded=True, lines=tuple(lines))

@@ -6,6 +6,7 @@ from deliberate import db as _db  # noqa: F401  (sets the naming convention firs
 from deliberate.accounts.models import AccountToken, RecoveryCode, User, UserSession
 from deliberate.audit.models import AuditEvent, AuditHead
 from deliberate.consultations.models import Consultation, Follower, StageChange
+from deliberate.decisions.models import Decision  # noqa: F401  (registers the decision tables)
 from deliberate.forums.models import (
     ExpertForum,
     FollowUp,

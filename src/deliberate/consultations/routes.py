@@ -28,12 +28,15 @@ from deliberate.consultations.labels import stage_label
 from deliberate.consultations.models import STAGES, Consultation, Stage
 from deliberate.consultations.permissions import allowed, confirmed, require, signed_in
 from deliberate.db import Database, as_utc
+from deliberate.decisions import queries as decision_queries
 from deliberate.errors import Forbidden, Invalid, NotFound
 from deliberate.forums import queries as forum_queries
 from deliberate.hearings.labels import PHASE_LABELS
 from deliberate.hearings.models import Hearing
 from deliberate.identity import queries as identity_queries
 from deliberate.identity.models import Area, Committee
+from deliberate.minutes import queries as minutes_queries
+from deliberate.minutes.routes import STATE_LABELS as MINUTES_STATES
 from deliberate.phase import Phase, phase
 from deliberate.polls import queries as poll_queries
 from deliberate.polls.labels import METHOD_LABELS as POLL_METHODS
@@ -331,6 +334,8 @@ class ConsultationController(Controller):
             hearings = await queries.hearings_of(session, consultation_id)
             polls = await poll_queries.polls_of(session, consultation_id)
             forums = await forum_queries.forums_of(session, consultation_id)
+            decisions = await decision_queries.decisions_of(session, consultation_id)
+            minutes = await minutes_queries.versions_of(session, consultation_id)
             can_follow = allowed(standing, "consultation.follow")
             following = can_follow and await queries.following(session, auth, consultation_id)
         item = found.consultation
@@ -347,6 +352,9 @@ class ConsultationController(Controller):
             polls=[(poll, str(POLL_STATUS[poll_status(poll, now)])) for poll in polls],
             method_labels=POLL_METHODS,
             forums=[(forum, forum_queries.is_sealed(forum, now)) for forum in forums],
+            decisions=decisions,
+            minutes=[m for m in minutes if m.public],
+            minutes_labels=MINUTES_STATES,
             can_manage=allowed(standing, "consultation.manage"),
             can_follow=can_follow,
             following=following,

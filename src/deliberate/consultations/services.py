@@ -23,6 +23,7 @@ from deliberate.consultations.labels import stage_label
 from deliberate.consultations.models import Consultation, Follower, Stage, StageChange
 from deliberate.consultations.permissions import Standing, require
 from deliberate.db import Database
+from deliberate.decisions import services as decision_services
 from deliberate.errors import Conflict, Invalid, NotFound
 from deliberate.identity import eligibility
 from deliberate.identity.models import Committee
@@ -274,6 +275,8 @@ async def unsubscribe(database: Database, token: str) -> Consultation | None:
             return None
         item = await session.get(Consultation, follower.consultation_id)
         await session.delete(follower)
+        # "No more messages about this consultation" covers the decision's notices too.
+        await decision_services.stop_notices(session, follower.consultation_id, follower.user_id)
         await audit.record(
             session,
             None,  # the link stands for the person; the log names no one

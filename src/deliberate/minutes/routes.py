@@ -32,7 +32,7 @@ STATE_LABELS = {
     "draft": _l("Draft"),
     "approved": _l("Approved, waiting to be rendered"),
     "rendering": _l("Being rendered and signed"),
-    "published": _l("Published"),
+    "published": _l("Published, signed"),
     "superseded": _l("Superseded"),
 }
 PROGRESS_LABELS = {
