@@ -240,7 +240,7 @@ async def test_items_and_progress_updates(
     assert sorted(m.recipient for m in told) == sorted(PARTICIPANTS)
     by = {m.recipient: m.body for m in told}
     assert "外墙保温: Done" in by["dave@example.org"]  # English
-    assert "外墙保温: 已完成" in by["alice@example.org"]  # Chinese
+    assert "外墙保温：已完成" in by["alice@example.org"]  # Chinese
     assert "保温层已完工。" in by["erin@example.org"]
     (changed,) = await audit_events(database, "item.status_changed")
     assert json.loads(changed.payload)["from"] == "planned"

@@ -1,38 +1,20 @@
-"""An independent check of the signatures: poppler's pdfsig, with NSS trusting the CA.
-
-pdfsig exits 0 whatever it finds, so its report is read. The lines relied on (poppler 22.12):
-"  - Signature Validation: Signature is Valid." / "... Digest Mismatch." and
-"  - Certificate Validation: Certificate is Trusted." (other values: "Certificate issuer is
-unknown.", "Certificate issuer isn't Trusted.", ...), "  - Total document signed".
-"""
+"""An independent check of the signatures: poppler's pdfsig, with NSS trusting the CA
+(what pdfsig's report says and which lines are read: tests/minutes/poppler.py)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.minutes.conftest import Pair, flip_signed_byte, sign
-
-VALID = "Signature Validation: Signature is Valid."
-MISMATCH = "Signature Validation: Digest Mismatch."
-TRUSTED = "Certificate Validation: Certificate is Trusted."
-
-
-def run(*args: str) -> str:
-    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+from tests.minutes.poppler import MISMATCH, TRUSTED, VALID, nss_trusting, run
 
 
 @pytest.fixture(scope="module")
 def nss_db(tmp_path_factory: pytest.TempPathFactory, dev_pair: Pair) -> str:
     """A throwaway NSS database trusting the development CA."""
-    assert shutil.which("certutil"), "certutil missing: scripts/system-deps.sh test"
-    directory = f"sql:{tmp_path_factory.mktemp('nss')}"
-    run("certutil", "-N", "--empty-password", "-d", directory)
-    run("certutil", "-A", "-d", directory, "-n", "ca", "-t", "CT,C,C", "-i", str(dev_pair.trust))
-    return directory
+    return nss_trusting(tmp_path_factory.mktemp("nss"), dev_pair.trust)
 
 
 def pdfsig(pdf: bytes, tmp_path: Path, *options: str) -> str:

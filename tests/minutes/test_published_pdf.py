@@ -20,7 +20,6 @@ import hashlib
 import io
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from deliberate.devkeys import CA_CERT, SIGNING_DIR
 from deliberate.minutes.pdfa import attached_files
 from tests.minutes.conftest import flip_signed_byte
-from tests.minutes.test_poppler import MISMATCH, TRUSTED, VALID
+from tests.minutes.poppler import MISMATCH, TRUSTED, VALID, embedded_cjk_fonts, nss_trusting, run
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,6 @@ class Demo:
     @property
     def ca(self) -> Path:
         return self.data_dir / SIGNING_DIR / CA_CERT
-
-
-def run(*args: str, env: dict[str, str] | None = None, check: bool = True) -> str:
-    return subprocess.run(args, capture_output=True, text=True, check=check, env=env).stdout
 
 
 def deliberate(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -93,11 +88,7 @@ def flipped(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def nss_db(demo: Demo, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A throwaway NSS database trusting the demo deployment's development CA."""
-    assert shutil.which("certutil"), "certutil missing: scripts/system-deps.sh test"
-    directory = f"sql:{tmp_path_factory.mktemp('nss')}"
-    run("certutil", "-N", "--empty-password", "-d", directory)
-    run("certutil", "-A", "-d", directory, "-n", "ca", "-t", "CT,C,C", "-i", str(demo.ca))
-    return directory
+    return nss_trusting(tmp_path_factory.mktemp("nss"), demo.ca)
 
 
 def test_the_demo_pdf_is_the_published_file(demo: Demo) -> None:
@@ -134,11 +125,7 @@ def test_pdfsig_reports_a_digest_mismatch_on_the_flipped_copy(flipped: Path, nss
 
 
 def test_pdffonts_lists_an_embedded_noto_sans_cjk_font(demo: Demo) -> None:
-    rows = run("pdffonts", str(demo.pdf)).splitlines()[2:]
-    embedded = [r.split()[0] for r in rows if "Noto-Sans-CJK" in r and " yes " in r]
-    assert any(re.fullmatch(r"[A-Z]{6}\+Noto-Sans-CJK-SC", name) for name in embedded), rows
-    # Every font is embedded (PDF/A): no row says "no" in the emb column.
-    assert all(r.split()[-5] == "yes" for r in rows), rows
+    assert embedded_cjk_fonts(demo.pdf)
 
 
 def test_the_attached_snapshot_hashes_to_the_footer(demo: Demo) -> None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
 from deliberate.accounts.tokens import Keys
 from deliberate.config import Settings
 from deliberate.db import Database
+from deliberate.devkeys import CA_CERT, SIGNING_DIR
 from deliberate.errors import Conflict, Forbidden, NotFound
 from deliberate.jobs import worker
 from deliberate.jobs.models import Job
@@ -19,6 +21,8 @@ from deliberate.minutes import jobs, services
 from deliberate.minutes.models import Minutes
 from deliberate.minutes.pdfa import attached_files
 from deliberate.minutes.verify import Reason, verify_pdf
+from tests.minutes.conftest import flip_signed_byte
+from tests.minutes.poppler import MISMATCH, TRUSTED, VALID, embedded_cjk_fonts, nss_trusting, run
 from tests.minutes.world import LATE, MinutesWorld, minutes_world
 from tests.support.hearings import audit_events, auth_for, cheap_passwords
 
@@ -55,7 +59,7 @@ async def publish(database: Database, settings: Settings, m: MinutesWorld) -> Mi
 
 
 async def test_compile_approve_render_sign_publish_and_amend(
-    database: Database, settings: Settings, cheap_passwords: None
+    database: Database, settings: Settings, cheap_passwords: None, tmp_path: Path
 ) -> None:
     m = await minutes_world(database, settings, forum=False)
     draft = await compile_(database, settings, m)
@@ -86,6 +90,20 @@ async def test_compile_approve_render_sign_publish_and_amend(
     assert json.loads(attached)["minutes"]["version"] == 1
     [signed] = await audit_events(database, "minutes.signed")
     assert json.loads(signed.payload)["pdf_sha256"] == published.pdf_sha256
+    # Independently of our code: poppler trusts it through NSS and finds the CJK font
+    # embedded; one flipped byte is a digest mismatch for pdfsig and "altered" for us.
+    nss = nss_trusting(tmp_path / "nss", settings.data_dir / SIGNING_DIR / CA_CERT)
+    pdf = settings.data_dir / "minutes" / published.pdf_path  # type: ignore[operator]
+    report = run("pdfsig", "-nssdir", nss, str(pdf))
+    assert VALID in report and TRUSTED in report and "Total document signed" in report
+    assert embedded_cjk_fonts(pdf)
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes(flip_signed_byte(data))
+    assert MISMATCH in run("pdfsig", "-nssdir", nss, str(altered))
+    flipped = await asyncio.to_thread(
+        verify_pdf, altered.read_bytes(), settings.signing_cert.read_bytes()
+    )
+    assert not flipped.ok and flipped.reason is Reason.ALTERED
 
     # An amendment: version 2 supersedes version 1 once it is published.
     amendment = await compile_(database, settings, m)
