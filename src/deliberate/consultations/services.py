@@ -30,7 +30,6 @@ from deliberate.identity.models import Committee
 from deliberate.identity.queries import area_parents
 from deliberate.mail import services as mail
 from deliberate.web.i18n import lazy_gettext as _l
-from deliberate.web.i18n import using_locale
 
 UNSUBSCRIBE_LINE = _l("To stop these messages, open %(link)s")
 STAGE_SUBJECT = _l("Consultation update: %(title)s")
@@ -208,17 +207,14 @@ async def notify_followers(
     )
     count = 0
     for follower, user in rows.all():
-        with using_locale(user.locale):
-            values = {k: (v() if callable(v) else v) for k, v in variables.items()}
-            link = f"{ctx.site_url}/consultations/unsubscribe/{follower.token}"
-            text = str(body) % values + "\n\n" + str(UNSUBSCRIBE_LINE) % {"link": link}
-            heading = str(subject) % values
-        await mail.enqueue(
+        await mail.enqueue_localised(
             session,
-            channel="email" if user.email else "sms",
-            recipient=user.login,
-            subject=heading,
-            body=text,
+            user,
+            subject=subject,
+            body=body,
+            footer=UNSUBSCRIBE_LINE,
+            link=f"{ctx.site_url}/consultations/unsubscribe/{follower.token}",
+            variables=variables,
             development=ctx.development,
         )
         count += 1

@@ -40,7 +40,6 @@ from deliberate.errors import NotFound
 from deliberate.mail import services as mail
 from deliberate.minutes.models import Minutes, MinutesState
 from deliberate.web.i18n import lazy_gettext as _l
-from deliberate.web.i18n import using_locale
 
 ADOPTED_SUBJECT = _l("Decision on “%(title)s”")
 ADOPTED_BODY = _l(
@@ -302,17 +301,14 @@ async def notify(
                 created_at=datetime.now(UTC),
             )
             session.add(notice)
-        with using_locale(user.locale):
-            values = {k: (v() if callable(v) else v) for k, v in variables.items()}
-            link = f"{ctx.site_url}/decisions/unsubscribe/{notice.token}"
-            text = str(body) % values + "\n\n" + str(UNSUBSCRIBE_LINE) % {"link": link}
-            heading = str(subject) % values
-        await mail.enqueue(
+        await mail.enqueue_localised(
             session,
-            channel="email" if user.email else "sms",
-            recipient=user.login,
-            subject=heading,
-            body=text,
+            user,
+            subject=subject,
+            body=body,
+            footer=UNSUBSCRIBE_LINE,
+            link=f"{ctx.site_url}/decisions/unsubscribe/{notice.token}",
+            variables=variables,
             development=ctx.development,
         )
     return len(people)

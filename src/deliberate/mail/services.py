@@ -16,7 +16,7 @@ import ssl
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import delete
@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from deliberate.db import Database
 from deliberate.mail.models import OutboxMessage
+from deliberate.web.i18n import using_locale
 
 logger = logging.getLogger("deliberate.mail")
 DELIVERY_BATCH = 50
@@ -55,6 +56,34 @@ async def enqueue(
         # The development console only: production never logs a message body.
         logger.info("development outbox #%s to %s: %s", message.id, recipient, subject)
     return message
+
+
+async def enqueue_localised(
+    session: AsyncSession,
+    user: Any,
+    *,
+    subject: Any,
+    body: Any,
+    footer: Any,
+    link: str,
+    variables: dict[str, Any],
+    development: bool,
+) -> OutboxMessage:
+    """One message to ``user`` in their own language: ``subject`` and ``body`` (lazy
+    strings) formatted with ``variables`` (a callable value is called in that language),
+    then a blank line and ``footer`` formatted with ``link`` (an unsubscribe line)."""
+    with using_locale(user.locale):
+        values = {k: (v() if callable(v) else v) for k, v in variables.items()}
+        text = str(body) % values + "\n\n" + str(footer) % {"link": link}
+        heading = str(subject) % values
+    return await enqueue(
+        session,
+        channel="email" if user.email else "sms",
+        recipient=user.login,
+        subject=heading,
+        body=text,
+        development=development,
+    )
 
 
 async def messages_to(session: AsyncSession, recipient: str) -> list[OutboxMessage]:
