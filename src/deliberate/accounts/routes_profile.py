@@ -12,6 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 from litestar.serialization import encode_json
 
+from deliberate import personal
 from deliberate.accounts import queries, services, totp
 from deliberate.accounts.guards import require_signed_in
 from deliberate.accounts.middleware import SESSION_COOKIE
@@ -240,7 +241,7 @@ class AccountController(Controller):
     @post("/data")
     async def export(self, request: AnyRequest, database: NamedDependency[Database]) -> Response:
         auth = require_signed_in(request)
-        data = await services.export_data(database, auth)
+        data = await personal.export_data(database, auth)
         return Response(
             encode_json(data),
             media_type="application/json",
@@ -263,7 +264,7 @@ class AccountController(Controller):
             error = FormInvalid({"confirm": _("Tick the box to confirm.")})
             return form_page("accounts/delete.html", {}, error)
         try:
-            await services.delete_account(database, auth, form.get("password", ""))
+            await personal.delete_account(database, auth, form.get("password", ""))
         except FormInvalid as error:
             return form_page("accounts/delete.html", {}, error)
         except NotFound:

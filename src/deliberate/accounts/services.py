@@ -7,6 +7,7 @@ transaction: on SQLite a write transaction holds the database's write lock.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +39,7 @@ from deliberate.accounts.tokens import (
     url_token,
 )
 from deliberate.audit import services as audit
-from deliberate.db import Database
+from deliberate.db import Database, as_utc
 from deliberate.errors import Forbidden, Invalid, NotFound
 from deliberate.mail import services as mail
 from deliberate.throttle import services as throttle
@@ -820,8 +821,19 @@ async def update_settings(
         )
 
 
-async def export_data(database: Database, auth: Auth) -> dict[str, Any]:
-    """Everything stored about the person, as JSON-ready data."""
+# What a later feature keeps about a person: read for the export, or removed at deletion
+# (only what the record does not need). ``deliberate.personal`` lists them; accounts
+# itself knows no later feature.
+Reader = Callable[[AsyncSession, User], Awaitable[Any]]
+Forget = Callable[[AsyncSession, User], Awaitable[None]]
+
+
+async def export_data(
+    database: Database, auth: Auth, *, sections: Sequence[tuple[str, Reader]]
+) -> dict[str, Any]:
+    """Everything stored about the person, as JSON-ready data: the account's own parts,
+    then one part per feature (``sections``), all read in one session. Messages go
+    without their bodies: those hold one-time codes, links with tokens and receipts."""
     user = auth.user
     async with database.write() as session:
         await audit.record(session, user.public_id, "account.export")
@@ -829,12 +841,13 @@ async def export_data(database: Database, auth: Auth) -> dict[str, Any]:
         sessions = await queries.sessions_of(session, user.id)  # type: ignore[arg-type]
         events = await audit.events_by_actor(session, user.public_id)
         messages = await mail.messages_to(session, user.login)
+        features = {name: await read(session, user) for name, read in sections}
 
     def iso(moment: datetime | None) -> str | None:
-        return moment.isoformat() if moment else None
+        return as_utc(moment).isoformat() if moment else None
 
     return {
-        "format": "deliberate-account-export/1",
+        "format": "deliberate-account-export/2",
         "exported_at": _now().isoformat(),
         "account": {
             "public_id": user.public_id,
@@ -866,17 +879,29 @@ async def export_data(database: Database, auth: Auth) -> dict[str, Any]:
             for e in events
         ],
         "messages": [
-            {"at": iso(m.created_at), "subject": m.subject, "body": m.body} for m in messages
+            {
+                "at": iso(m.created_at),
+                "channel": m.channel,
+                "subject": m.subject,
+                "sent_at": iso(m.sent_at),
+            }
+            for m in messages
         ],
+        **features,
     }
 
 
-async def delete_account(database: Database, auth: Auth, password: str) -> None:
-    """Remove personal data; the row stays as "deleted account" so records stay whole."""
+async def delete_account(
+    database: Database, auth: Auth, password: str, *, forget: Sequence[Forget]
+) -> None:
+    """Remove personal data; the row stays as "deleted account" so records stay whole.
+    Each of ``forget`` removes what a later feature keeps, in the same transaction."""
     await _require_password(database, auth, password)
     now = _now()
     async with database.write() as session:
         uid = auth.user.id
+        for hook in forget:
+            await hook(session, auth.user)
         await session.exec(delete(UserSession).where(col(UserSession.user_id) == uid))
         await session.exec(delete(AccountToken).where(col(AccountToken.user_id) == uid))
         await session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == uid))
