@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from deliberate.config import Settings
+from deliberate.db import is_sqlite, postgres_engine
 from deliberate.models import metadata
 
 config = context.config
@@ -45,7 +46,11 @@ def run_with_connection(connection: Connection) -> None:
 
 
 async def run_online() -> None:
-    engine = create_async_engine(database_url(), poolclass=pool.NullPool)
+    url = database_url()
+    if is_sqlite(url):
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+    else:  # the driver's connect timeout, sessions in UTC (see deliberate.db)
+        engine = postgres_engine(url, poolclass=pool.NullPool)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(run_with_connection)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -66,13 +65,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite+aiosqlite:///{target}"
         return
     server: PostgresServer = request.getfixturevalue("postgres")
-    template = request.getfixturevalue("postgres_template")
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    server.sql(f"CREATE DATABASE {name} TEMPLATE {template}")
-    try:
+    with server.scratch_database(request.getfixturevalue("postgres_template")) as name:
         yield server.url(name)
-    finally:
-        server.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def make_settings(data_dir: Path, database_url: str, **env: str) -> Settings:

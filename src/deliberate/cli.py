@@ -27,8 +27,11 @@ def _settings() -> Settings:
 
 
 def _with_database(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run ``work(database)`` in a fresh event loop, disposing of the engine after."""
-    from deliberate.db import Database
+    """Run ``work(database)`` in a fresh event loop, disposing of the engine after. A
+    database that cannot be reached (or refuses) is reported in one line."""
+    from sqlalchemy.exc import DBAPIError
+
+    from deliberate.db import Database, describe_error
 
     async def run() -> T:
         database = Database(settings.database_url)
@@ -37,7 +40,10 @@ def _with_database(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T
         finally:
             await database.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except (DBAPIError, OSError) as exc:  # OSError: asyncpg's refused or unresolved host
+        raise CommandError(f"database: {describe_error(exc)}") from exc
 
 
 def _read_input(path: str) -> bytes:
@@ -48,12 +54,13 @@ def _read_input(path: str) -> bytes:
 
 
 def _migrate(settings: Settings) -> None:
+    from deliberate.db import describe_error
     from deliberate.migrate import upgrade
 
     try:
         upgrade(settings.database_url)
     except Exception as exc:
-        raise CommandError(f"migration failed: {type(exc).__name__}: {exc}") from exc
+        raise CommandError(f"migration failed: {describe_error(exc)}") from exc
 
 
 def cmd_migrate(_args: argparse.Namespace) -> None:

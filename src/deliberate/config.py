@@ -15,6 +15,9 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from deliberate.devkeys import ensure_dev_signing_pair
 
 ENVIRONMENTS = ("development", "production")
@@ -134,14 +137,16 @@ def default_database_url(data_dir: Path) -> str:
 
 
 def normalise_database_url(url: str) -> str:
-    """Accept the URLs operators usually write and turn them into async ones."""
+    """Accept the URLs operators usually write and turn them into async ones (a plain
+    PostgreSQL URL means asyncpg; ``postgresql+psycopg://`` is kept as it is)."""
     for plain, asynchronous in (
         ("postgres://", "postgresql+asyncpg://"),
         ("postgresql://", "postgresql+asyncpg://"),
         ("sqlite://", "sqlite+aiosqlite://"),
     ):
         if url.startswith(plain):
-            return asynchronous + url[len(plain) :]
+            url = asynchronous + url[len(plain) :]
+            break
     if not url.startswith(
         ("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql+psycopg://")
     ):
@@ -149,6 +154,13 @@ def normalise_database_url(url: str) -> str:
             "DELIBERATE_DATABASE_URL must be a SQLite (sqlite+aiosqlite://) or "
             "PostgreSQL (postgresql+asyncpg:// or postgresql+psycopg://) URL"
         )
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError) as exc:  # the URL is not shown: it may hold a password
+        raise ConfigError(
+            "DELIBERATE_DATABASE_URL cannot be read (is the port a number? are special "
+            "characters in the user name or password %-encoded?)"
+        ) from exc
     return url
 
 

@@ -5,6 +5,12 @@ transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock before it r
 a read-then-write transaction can never lose an update to a concurrent one (it waits,
 up to the busy timeout, instead). Every SQLite connection gets WAL, foreign keys, a busy
 timeout and full synchronisation (an acknowledged commit survives a crash).
+
+PostgreSQL is reached through asyncpg (``postgresql+asyncpg://``) or psycopg 3
+(``postgresql+psycopg://``); everything above the engine is the same for both. Each
+driver gets a connect timeout, and psycopg sessions run in UTC, as asyncpg hands back
+every timestamp in UTC whatever the server's time zone (dates and the audit chain's
+hashes are computed from the values read back).
 """
 
 from __future__ import annotations
@@ -40,15 +46,27 @@ SQLITE_PRAGMAS = (
     "PRAGMA secure_delete=ON",  # deleted rows (ballots rewritten at closing) are zeroed
 )
 HEALTH_TIMEOUT_S = 3.0
+CONNECT_TIMEOUT_S = 5
 
 
 def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """SQLite hands back naive datetimes, a driver may hand back another time zone's
+    offset; everything we store is UTC."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached; the message says why, without secrets."""
+
+
+def describe_error(exc: BaseException) -> str:
+    """An error in one line, for a command's output: the driver's own exception (not
+    SQLAlchemy's wrapper with its link), its message's lines joined. Neither driver puts
+    the password in its messages."""
+    original = getattr(exc, "orig", None)
+    shown = original if isinstance(original, BaseException) else exc
+    message = " ".join(str(shown).split())
+    return f"{type(shown).__name__}: {message}" if message else type(shown).__name__
 
 
 def is_sqlite(url: str) -> bool:
@@ -73,6 +91,41 @@ def use_wal(url: str) -> None:
         connection.execute("PRAGMA journal_mode=WAL")
     finally:
         connection.close()
+
+
+def driver(url: str) -> str:
+    """The DBAPI driver of a URL: ``aiosqlite``, ``asyncpg`` or ``psycopg``."""
+    return make_url(url).get_driver_name()
+
+
+def connect_args(url: str) -> dict[str, Any]:
+    """The connect timeout, in each PostgreSQL driver's own words."""
+    name = driver(url)
+    if name == "asyncpg":
+        return {"timeout": CONNECT_TIMEOUT_S}
+    if name == "psycopg":
+        return {"connect_timeout": CONNECT_TIMEOUT_S}
+    return {}
+
+
+def _session_in_utc(dbapi_connection: Any, _record: Any) -> None:
+    """psycopg reads timestamps back in the session's time zone (the server's default,
+    often local time); asyncpg always in UTC. Make psycopg's session UTC too."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    finally:
+        cursor.close()
+    dbapi_connection.commit()  # SET is transactional: keep it past the pool's rollback
+
+
+def postgres_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine on PostgreSQL through either driver, with its connect timeout and UTC
+    sessions (also used by the migrations' environment)."""
+    engine = create_async_engine(url, connect_args=connect_args(url), **kwargs)
+    if driver(url) == "psycopg":
+        event.listen(engine.sync_engine, "connect", _session_in_utc)
+    return engine
 
 
 def _sqlite_engine(url: str, begin: str, **kwargs: Any) -> AsyncEngine:
@@ -108,12 +161,7 @@ def create_engines(url: str, *, echo: bool = False) -> tuple[AsyncEngine, AsyncE
         reader = _sqlite_engine(url, "BEGIN", echo=echo)
         writer = _sqlite_engine(url, "BEGIN IMMEDIATE", echo=echo)
         return reader, writer
-    engine = create_async_engine(
-        url,
-        echo=echo,
-        pool_pre_ping=True,
-        connect_args={"timeout": 5} if "+asyncpg" in url else {},
-    )
+    engine = postgres_engine(url, echo=echo, pool_pre_ping=True)
     return engine, engine
 
 

@@ -15,6 +15,9 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -137,6 +140,16 @@ class PostgresServer:
             text=True,
             timeout=60,
         )
+
+    @contextmanager
+    def scratch_database(self, template: str | None = None, *, prefix: str = "t") -> Iterator[str]:
+        """A new database (a copy of ``template``, or empty), dropped at the end; its name."""
+        name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+        self.sql(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        try:
+            yield name
+        finally:
+            self.sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def stop(self) -> None:
         if self.started:
