@@ -109,6 +109,25 @@ async def test_a_handler_that_raises_is_retried_then_failed(database: Database) 
     assert calls == [1, 2]
 
 
+async def test_a_handler_past_its_time_limit_is_stopped_and_retried(database: Database) -> None:
+    handlers: dict[str, Handler] = {}
+    finished = []
+
+    @register("stuck", registry=handlers)
+    async def stuck(job: Job, progress) -> Done:
+        await asyncio.sleep(3600)  # hangs (its lease would be renewed all along)
+        finished.append(True)
+        return Done(None, write=lambda session: queue.enqueue(session, "effect", {}, now=T))
+
+    job_id = await _enqueue(database, "stuck", now=None, max_attempts=2)
+    limit = timedelta(seconds=0.3)
+    assert await worker.run_one(database, "w1", handlers=handlers, time_limit=limit)
+    job = await _load(database, job_id)
+    assert (job.state, job.attempts, job.claimed_by) == ("queued", 1, None)
+    assert job.error == "TimeLimitExceeded: ran longer than 0.3 s"
+    assert finished == [] and await _kinds(database, "effect") == []
+
+
 async def test_failing_effects_roll_back_and_count_as_a_failure(database: Database) -> None:
     handlers: dict[str, Handler] = {}
 

@@ -14,7 +14,10 @@ written once, by the one run that completes), a handler returns :class:`Done` wi
         return Done({"sha256": pdf.sha256}, write=lambda session: store(session, pdf))
 
 Whatever a handler raises is recorded on the job (retried with backoff while attempts
-are left) and never escapes :func:`run_one`.
+are left) and never escapes :func:`run_one`. A handler that runs past ``time_limit``
+(15 minutes unless the caller says otherwise) is cancelled and the job failed the same
+way: a handler stuck forever would otherwise renew its lease forever and hold the job.
+Work a handler left in a thread runs on, but its result is never used.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ logger = logging.getLogger("deliberate.jobs")
 Progress = Callable[[int, str], Awaitable[None]]
 Handler = Callable[[Job, Progress], Awaitable[Any]]
 RELEASE_TIMEOUT_S = 5.0
+TIME_LIMIT = timedelta(minutes=15)
+
+
+class TimeLimitExceeded(Exception):
+    """A handler ran longer than the time limit; recorded as the job's error."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,7 @@ async def run_one(
     now: datetime | None = None,
     handlers: Mapping[str, Handler] | None = None,
     lease: timedelta = DEFAULT_LEASE,
+    time_limit: timedelta = TIME_LIMIT,
 ) -> bool:
     """Claim one job of a kind that has a handler and run it to completion or failure.
     True if a job was claimed (whatever became of it), False if there was none. ``now``
@@ -135,7 +144,13 @@ async def run_one(
 
     renewer = asyncio.create_task(keep_alive(), name=f"job-{job_id}-lease")
     try:
-        outcome = await running
+        async with asyncio.timeout(time_limit.total_seconds()):
+            outcome = await running
+    except TimeoutError:
+        logger.error("job %s (%s): ran past its time limit; stopped", job_id, job.kind)
+        limit = TimeLimitExceeded(f"ran longer than {time_limit.total_seconds():g} s")
+        await _fail(database, job_id, worker_id, limit, clock(), attempt)
+        return True
     except JobLost:
         logger.warning("job %s (%s): lost to another worker; stopped", job_id, job.kind)
         return True
