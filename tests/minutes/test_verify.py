@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 
 import pytest
@@ -47,12 +48,19 @@ def test_a_damaged_signature_is_altered(signed_pdf: bytes, dev_pair: Pair) -> No
 
 @pytest.mark.parametrize("pair_name", ["other_dev_pair", "rsa_pair"])
 def test_another_signer_is_unknown(
-    minutes_pdf: bytes, dev_pair: Pair, pair_name: str, request: pytest.FixtureRequest
+    minutes_pdf: bytes,
+    dev_pair: Pair,
+    pair_name: str,
+    request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     other: Pair = request.getfixturevalue(pair_name)
-    verdict = check(sign(minutes_pdf, other), dev_pair)
+    with caplog.at_level(logging.DEBUG, logger="deliberate"):
+        verdict = check(sign(minutes_pdf, other), dev_pair)
     assert not verdict.ok and verdict.reason is Reason.UNKNOWN_SIGNER
     assert verdict.signer_fingerprint and verdict.signed_at
+    # An untrusted upload is an answer, not a warning with a traceback in the server log.
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_an_unsigned_pdf_is_unsigned(minutes_pdf: bytes, dev_pair: Pair) -> None:

@@ -44,6 +44,10 @@ from pyhanko_certvalidator import ValidationContext
 from deliberate.minutes.signing import certificate_fingerprint
 
 log = logging.getLogger(__name__)
+# pyHanko logs every untrusted or broken signature as a warning with a traceback. Here
+# that is the answer for whoever uploaded the file (anyone may, at /verify), not an event
+# for the operator: its validation logger speaks only of errors.
+logging.getLogger("pyhanko.sign.validation").setLevel(logging.ERROR)
 
 PDF_HEADER = b"%PDF-"
 HEADER_WINDOW = 1024  # readers accept the header anywhere in the first kilobyte
