@@ -222,6 +222,9 @@ async def test_gather_reads_everything_in_a_fixed_number_of_statements(
     assert poll["tally"]["ballots"] == 2 and poll["tally"]["roll"] == 2
     assert len(poll["settings_sha256"]) == 64 and len(poll["tally"]["board_sha256"]) == 64
     assert {a["role"] for a in snapshot["attendance"]} == {"chair", "secretary", "member"}
+    chair = next(a for a in snapshot["attendance"] if a["role"] == "chair")
+    assert chair == {"role": "chair", "name": m.w.board.chair.user.display_name}  # in office
+    assert chair["name"]
     assert snapshot["audit"]["seq"] > 0 and len(snapshot["audit"]["head"]) == 64
     assert len(canonical(snapshot)) > 1000
 

@@ -67,10 +67,9 @@ def build_snapshot(facts: Facts) -> dict[str, Any]:
         "forums": [_forum(facts, f) for f in facts.forums],
         "polls": [_poll(facts, p) for p in facts.polls],
         "attendance": [
-            {"role": m.role, **facts.people.get(m.user_id, {"deleted": True})}
-            for m, _u in sorted(
-                facts.members, key=lambda r: (ROLE_ORDER.get(r[0].role, 9), r[0].id)
-            )
+            # Members sit in public office: named, like their votes on the decision page.
+            {"role": m.role, **({"deleted": True} if u.deleted_at else {"name": u.display_name})}
+            for m, u in sorted(facts.members, key=lambda r: (ROLE_ORDER.get(r[0].role, 9), r[0].id))
         ],
         "audit": {"seq": facts.audit_seq, "head": facts.audit_head},
     }
