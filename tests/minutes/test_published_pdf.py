@@ -97,6 +97,18 @@ def test_the_demo_pdf_is_the_published_file(demo: Demo) -> None:
     assert demo.pdf.name == f"1-{demo.pdf_sha256}.pdf"
 
 
+def test_the_demo_decision_cites_the_signed_minutes(demo: Demo) -> None:
+    with sqlite3.connect(demo.data_dir / "deliberate.sqlite3") as db:
+        [(minutes_id, pdf_sha256)] = db.execute(
+            "SELECT decision.minutes_id, minutes.pdf_sha256 FROM decision"
+            " JOIN minutes ON minutes.id = decision.minutes_id"
+        ).fetchall()
+        items = db.execute("SELECT count(*) FROM implementation_item").fetchone()[0]
+        votes = db.execute("SELECT count(*) FROM decision_vote").fetchone()[0]
+    assert (minutes_id, pdf_sha256) == (1, demo.pdf_sha256)
+    assert items >= 3 and votes >= 1
+
+
 def test_minutes_verify_exits_0_on_it_and_1_on_a_flipped_byte(demo: Demo, flipped: Path) -> None:
     good = deliberate(demo.env, "minutes", "verify", str(demo.pdf))
     assert good.returncode == 0, good.stderr
