@@ -126,6 +126,8 @@ async def test_compile_approve_watch_download_verify(
     await as_user(client, database, None)  # anyone, signed out
     shown = await client.get(f"/minutes/{minutes_id}")
     assert shown.status_code == 200 and published.pdf_sha256 in shown.text
+    # The record reads online too (accessible HTML from the same snapshot as the PDF).
+    assert "支持按先到先停的办法。" in shown.text and 'id="part-record"' in shown.text
     pdf = await client.get(f"/minutes/{minutes_id}.pdf")
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"

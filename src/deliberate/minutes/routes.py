@@ -117,14 +117,14 @@ class MinutesController(Controller):
         found, standing = await self._view(request, database, int(key))
         minutes = found.minutes
         settings = request.app.state.settings
-        preview = None
-        if not minutes.public:
-            preview = minutes_context(
-                _json(minutes.snapshot),
-                snapshot_sha256=minutes.snapshot_sha256,
-                verify_url=jobs.verify_url(settings),
-                tz=settings.tz,
-            )
+        # The record as HTML, from the snapshot: the draft's preview for the committee, and
+        # for a published version the accessible reading of what its signed PDF holds.
+        preview = minutes_context(
+            _json(minutes.snapshot),
+            snapshot_sha256=minutes.snapshot_sha256,
+            verify_url=jobs.verify_url(settings),
+            tz=settings.tz,
+        )
         return page(
             "minutes/show.html",
             view=found,
