@@ -4,6 +4,10 @@ Every test that asks for ``database_url`` (directly or through ``settings``, ``a
 ``client``) runs twice: on SQLite and on a real PostgreSQL server started for this run.
 Each test gets its own database, copied from a template built once through the Alembic
 migrations, so tests never see each other's data.
+
+Passwords are hashed at argon2id's lowest cost (``cheap_argon2``): worlds of a dozen
+accounts would otherwise spend 0.13 s on each hash and each sign-in. A test about the
+production parameters says so with ``@pytest.mark.production_argon2``.
 """
 
 from __future__ import annotations
@@ -18,18 +22,39 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from deliberate.accounts import passwords
 from deliberate.app import create_app
 from deliberate.config import Settings
 from deliberate.db import Database
 from deliberate.migrate import upgrade
-from tests.support.accounts import PeerShim, Person, make_person
+from tests.support.accounts import CHEAP_ARGON2, PeerShim, Person, make_person
 from tests.support.postgres import PostgresServer
 
 BACKENDS = ("sqlite", "postgresql")
 BASE_URL = "https://testserver.local"
+# Copies of the PostgreSQL template made ahead, while the tests before run.
+SCRATCH_STOCK = 2
 
 _backend_counts: dict[str, int] = dict.fromkeys(BACKENDS, 0)
 _browser_tests_run = 0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "production_argon2: hash passwords at the production argon2id cost"
+    )
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test hashes at argon2id's lowest cost unless marked ``production_argon2``.
+    The cached dummy hash (for equal timing) is dropped on both sides, so no hash of one
+    cost outlives its test. (Subprocesses, as the browser tests' server, are untouched.)"""
+    passwords._dummy_hash.cache_clear()
+    if request.node.get_closest_marker("production_argon2") is None:
+        monkeypatch.setattr(passwords, "HASHER", CHEAP_ARGON2)
+    yield
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +90,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite+aiosqlite:///{target}"
         return
     server: PostgresServer = request.getfixturevalue("postgres")
-    with server.scratch_database(request.getfixturevalue("postgres_template")) as name:
+    template = request.getfixturevalue("postgres_template")
+    with server.scratch_database(template, stock=SCRATCH_STOCK) as name:
         yield server.url(name)
 
 

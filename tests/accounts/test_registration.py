@@ -23,6 +23,7 @@ async def register(client, **changes: str):
     return await post_form(client, "/accounts/register", {**GOOD, **changes})
 
 
+@pytest.mark.production_argon2
 async def test_register_confirm_with_the_code_from_the_outbox(client, database: Database) -> None:
     response = await register(client)
     assert response.status_code == 303

@@ -4,6 +4,7 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from argon2 import PasswordHasher
 from litestar.testing import AsyncTestClient
 from sqlalchemy import update
@@ -173,6 +174,7 @@ async def test_failed_sign_in_logs_one_line_without_the_password(client, person,
     assert "hunter2" not in caplog.text and "alice@example.org" not in caplog.text
 
 
+@pytest.mark.production_argon2
 async def test_old_parameters_are_rehashed_at_sign_in(client, person, database: Database) -> None:
     alice = await person("alice@example.org")
     weak = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(alice.password)

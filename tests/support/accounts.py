@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pyotp
+from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from litestar.types import Receive, Scope, Send
@@ -25,6 +26,9 @@ from deliberate.identity.models import Area, Committee
 from deliberate.mail.models import OutboxMessage
 
 PASSWORD = "correct horse battery staple"
+# argon2id at its lowest cost, for tests that make accounts but do not test hashing (the
+# production cost takes 0.13 s a hash); see ``cheap_argon2`` in tests/conftest.py.
+CHEAP_ARGON2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 TEST_PEER_HEADER = "x-test-peer"
 
 

@@ -16,7 +16,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -40,7 +39,7 @@ from deliberate.hearings.models import Hearing, Section, SpeakerApplication, Spe
 from deliberate.identity.models import Area, Committee, Verification
 from deliberate.identity.services import upsert_area
 from deliberate.mail.models import OutboxMessage
-from tests.support.accounts import make_person
+from tests.support.accounts import CHEAP_ARGON2, make_person
 
 T0 = datetime.now(UTC).replace(second=0, microsecond=0)
 OPENS = T0 + timedelta(hours=1)
@@ -72,12 +71,12 @@ AREAS = (
 @pytest.fixture
 def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """These tests create many accounts and never test passwords: hash them at argon2id's
-    lowest cost instead of the production cost (0.1 s each). The cached dummy hash (used
-    for equal timing) is dropped on both sides, so no cheap hash outlives the test."""
+    lowest cost instead of the production cost (0.1 s each). (Now the default for every
+    test, see ``cheap_argon2`` in tests/conftest.py; kept for the modules that name it.)
+    The cached dummy hash (used for equal timing) is dropped on both sides, so no cheap
+    hash outlives the test."""
     passwords._dummy_hash.cache_clear()
-    monkeypatch.setattr(
-        passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    monkeypatch.setattr(passwords, "HASHER", CHEAP_ARGON2)
     yield
     passwords._dummy_hash.cache_clear()
 
