@@ -206,7 +206,7 @@ def test_compile_watch_approve_download_and_verify(
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-")
     digest = hashlib.sha256(data).hexdigest()
-    assert digest in chair.locator("main dl.facts").inner_text()
+    assert digest in chair.locator("main dl.facts").first.inner_text()  # then the record
     rows = {m.id: m for m in stored(server, CONSULTATION)}
     assert rows[minutes_id].state == "published" and rows[minutes_id].pdf_sha256 == digest
     assert all(rows[m.id].state == "superseded" for m in before)
