@@ -37,7 +37,7 @@ run: install system-deps-run
 # The whole suite: SQLite and a PostgreSQL 15 server started for the run (every database
 # test runs on both), then real headless Chromium. Skips count as failures here.
 test: install system-deps-test
-	DELIBERATE_STRICT_TESTS=1 $(BIN)/python -m pytest -p no:cacheprovider --durations=25 $(PYTEST_ARGS)
+	DELIBERATE_STRICT_TESTS=1 $(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

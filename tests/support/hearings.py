@@ -36,7 +36,7 @@ from deliberate.hearings import queries, speakers
 from deliberate.hearings import services as hearing_services
 from deliberate.hearings.forms import CallInput, DraftInput, HearingInput, parse_call, parse_draft
 from deliberate.hearings.models import Hearing, Section, SpeakerApplication, SpeakerCall
-from deliberate.identity.models import Area, Committee, Verification
+from deliberate.identity.models import Area, AreaKind, Committee, Verification
 from deliberate.identity.services import upsert_area
 from deliberate.mail.models import OutboxMessage
 from tests.support.accounts import CHEAP_ARGON2, make_person
@@ -86,11 +86,33 @@ def context(settings: Settings) -> Context:
 
 
 async def areas(database: Database) -> dict[str, int]:
-    """The area tree (made once per database): code → id."""
+    """The area tree (made once per database): code → id.
+
+    Worlds ask for it many times (every resident, committee and consultation). When the
+    tree is already there as ``upsert_area`` would leave it, upserting again changes
+    nothing (13 SELECTs and no write): one read answers instead."""
+    async with database.read() as session:
+        found = list((await session.exec(select(Area))).all())
+    if _tree_is_there(found):
+        return {a.code: a.id for a in found}  # type: ignore[misc]
     async with database.write() as session:
         for code, name, kind, parent in AREAS:
             await upsert_area(session, code=code, name=name, kind=kind, parent_code=parent)  # type: ignore[arg-type]
         return {a.code: a.id for a in (await session.exec(select(Area))).all()}  # type: ignore[misc]
+
+
+def _tree_is_there(found: list[Area]) -> bool:
+    """Every area of ``AREAS`` exactly as ``upsert_area`` writes it (name, no English
+    name, kind, parent)."""
+    by_code = {a.code: a for a in found}
+    if any(code not in by_code for code, *_ in AREAS):
+        return False
+    return all(
+        (area.name, area.name_en, area.kind, area.parent_id)
+        == (name, None, AreaKind(kind).value, by_code[parent].id if parent else None)
+        for code, name, kind, parent in AREAS
+        for area in (by_code[code],)
+    )
 
 
 async def auth_for(database: Database, user: User, *, second_factor: bool = True) -> Auth:
