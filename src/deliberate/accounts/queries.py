@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import bindparam, exists, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -11,18 +11,24 @@ from deliberate.identity.models import AreaOfficer, CommitteeMember, ExpertCrede
 USERS_PER_PAGE = 50
 
 
+# Built once: every request with a session cookie runs it, and building the statement
+# (three EXISTS subqueries) cost as much as running it.
+AUTH_BY_TOKEN_HASH = (
+    select(
+        UserSession,
+        User,
+        exists().where(CommitteeMember.user_id == User.id),
+        exists().where(AreaOfficer.user_id == User.id),
+        exists().where(ExpertCredential.user_id == User.id),
+    )
+    .join(User, col(User.id) == UserSession.user_id)
+    .where(UserSession.token_hash == bindparam("token_hash"), col(User.deleted_at).is_(None))
+)
+
+
 async def auth_for_token_hash(session: AsyncSession, token_hash: str) -> Auth | None:
     """The session, its user and their privileged roles, in one query."""
-    is_member = exists().where(CommitteeMember.user_id == User.id)
-    is_officer = exists().where(AreaOfficer.user_id == User.id)
-    is_expert = exists().where(ExpertCredential.user_id == User.id)
-    row = (
-        await session.exec(
-            select(UserSession, User, is_member, is_officer, is_expert)
-            .join(User, col(User.id) == UserSession.user_id)
-            .where(UserSession.token_hash == token_hash, col(User.deleted_at).is_(None))
-        )
-    ).first()
+    row = (await session.exec(AUTH_BY_TOKEN_HASH, params={"token_hash": token_hash})).first()
     if row is None:
         return None
     user_session, user, member, officer, expert = row

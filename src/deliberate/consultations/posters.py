@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from babel import dates
 from litestar import Response
 
-from deliberate.web.i18n import current_locale, using_locale
+from deliberate.web.i18n import current_babel_locale, using_locale
 from deliberate.web.qr import qr_svg
 
 TEMPLATE = "consultations/poster_pdf.html"
@@ -72,7 +72,7 @@ def poster_html(poster: Poster, *, printed: date | None = None, compact: bool = 
             qr=qr_svg(poster.url),
             compact=compact,
             printed=dates.format_date(
-                printed or date.today(), format="long", locale=current_locale()
+                printed or date.today(), format="long", locale=current_babel_locale()
             ),
         )
 

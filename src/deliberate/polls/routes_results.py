@@ -27,7 +27,7 @@ from deliberate.polls import charts, queries, turnout
 from deliberate.polls.models import Ballot, PollOption
 from deliberate.polls.permissions import require
 from deliberate.polls.routes import describe, load_poll, stars
-from deliberate.web.i18n import current_locale, format_number
+from deliberate.web.i18n import current_babel_locale, current_locale, format_number
 from deliberate.web.i18n import gettext as _
 from deliberate.web.pages import page
 
@@ -39,13 +39,13 @@ HEX = re.compile(r"^[0-9a-f]+$")
 
 def format_decimal(value: Fraction | float) -> str:
     """A money amount with two decimals, in the reader's locale."""
-    return numbers.format_decimal(float(value), format="#,##0.00", locale=current_locale())
+    return numbers.format_decimal(float(value), format="#,##0.00", locale=current_babel_locale())
 
 
 def share(part: float, whole: float) -> str:
     """A percentage with one decimal, e.g. "42.9 %" (an empty whole gives "0 %")."""
     value = 100 * part / whole if whole else 0
-    return numbers.format_decimal(value, format="#,##0.0", locale=current_locale()) + " %"
+    return numbers.format_decimal(value, format="#,##0.0", locale=current_babel_locale()) + " %"
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel import dates, numbers
+from babel import Locale, dates, numbers
 from babel.support import LazyProxy, Translations
 
 from deliberate.resources import PACKAGE_DIR
@@ -106,6 +106,17 @@ def current_locale() -> str:
     return _current_locale.get()
 
 
+@cache
+def babel_locale(locale: str) -> Locale:
+    """Babel's locale object, made once: given a name instead, each formatting call
+    parses it into a new object that loads the locale's data again."""
+    return Locale.parse(locale)
+
+
+def current_babel_locale() -> Locale:
+    return babel_locale(current_locale())
+
+
 def html_lang(locale: str | None = None) -> str:
     return LOCALES[locale or current_locale()]
 
@@ -146,15 +157,15 @@ _ = gettext
 
 
 def format_datetime(value: datetime, tz: ZoneInfo, format: str = "medium") -> str:
-    return dates.format_datetime(value, format=format, tzinfo=tz, locale=current_locale())
+    return dates.format_datetime(value, format=format, tzinfo=tz, locale=current_babel_locale())
 
 
 def format_date(value: date | datetime, tz: ZoneInfo, format: str = "long") -> str:
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)  # stored UTC (SQLite)
         value = moment.astimezone(tz).date()
-    return dates.format_date(value, format=format, locale=current_locale())
+    return dates.format_date(value, format=format, locale=current_babel_locale())
 
 
 def format_number(value: float | int) -> str:
-    return numbers.format_decimal(value, locale=current_locale())
+    return numbers.format_decimal(value, locale=current_babel_locale())

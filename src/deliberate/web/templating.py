@@ -28,9 +28,11 @@ def static_fingerprints(directory: Path) -> dict[str, str]:
     }
 
 
-def translated_environment() -> Environment:
-    """Our templates, autoescaped, with gettext bound to the current locale."""
+def translated_environment(*, auto_reload: bool = True) -> Environment:
+    """Our templates, autoescaped, with gettext bound to the current locale. Without
+    ``auto_reload`` a template is read once (production: no file check per render)."""
     env = Environment(
+        auto_reload=auto_reload,
         loader=FileSystemLoader(resource_dir("templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
@@ -45,7 +47,7 @@ def translated_environment() -> Environment:
 
 
 def build_environment(settings: Settings) -> Environment:
-    env = translated_environment()
+    env = translated_environment(auto_reload=settings.debug)
     fingerprints = static_fingerprints(resource_dir("static"))
 
     def static_url(path: str) -> str:
