@@ -255,6 +255,20 @@ def cmd_retention_purge(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_minutes_sweep(args: argparse.Namespace) -> None:
+    from deliberate.minutes.sweep import GRACE, sweep
+
+    settings = _settings()
+    names = _with_database(
+        settings, lambda database: sweep(settings, database, remove=not args.dry_run)
+    )
+    verb = "would remove" if args.dry_run else "removed"
+    hours = GRACE.total_seconds() / 3600
+    print(f"{verb} {len(names)} unreferenced files older than {hours:g} h")
+    for name in names:
+        print(f"  {name}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deliberate", description="Deliberate: participatory deliberation platform"
@@ -341,6 +355,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     minutes_verify.add_argument("file", help="the PDF file")
     minutes_verify.set_defaults(func=cmd_minutes_verify)
+    minutes_sweep = minutes_commands.add_parser(
+        "sweep", help="remove signed files no version references (left by lost render runs)"
+    )
+    minutes_sweep.add_argument("--dry-run", action="store_true", help="list only, remove nothing")
+    minutes_sweep.set_defaults(func=cmd_minutes_sweep)
     return parser
 
 

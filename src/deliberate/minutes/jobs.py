@@ -6,7 +6,8 @@ may call :func:`handler` and pass it to ``run_one(handlers=…)``). Rendering an
 are slow and synchronous: they run in a worker thread. The signed file is written first
 under a name made of the version's id and the file's SHA-256; the version is published
 (and the one it amends superseded) in the job's completing transaction, so only the run
-that completes publishes. A run that loses its job leaves an unreferenced file behind.
+that completes publishes. A run that loses its job leaves an unreferenced file behind
+(`deliberate minutes sweep`, in minutes/sweep.py, removes it later).
 """
 
 from __future__ import annotations

@@ -156,11 +156,12 @@ def form_context() -> dict[str, Any]:
 
 
 async def load_poll(
-    database: Database, request: AnyRequest, poll_id: int, now: datetime, *, turnout: bool = True
+    database: Database, request: AnyRequest, poll_id: int, now: datetime
 ) -> dict[str, Any]:
     """What every poll page shows around its content: the poll, where it stands, the
-    reader's standing and why they may (not) vote, and (unless ``turnout`` is False: the
-    receipt page, on the hot path of voting, does not show it) the turnout so far."""
+    reader's standing and why they may (not) vote, and the turnout so far. (The receipt
+    page, on the hot path of voting, is built from what the vote read instead: see
+    ``receipt_context``.)"""
     auth = current_auth(request)
     async with database.read() as session:
         view = await queries.poll_view(session, poll_id)
@@ -169,7 +170,7 @@ async def load_poll(
         standing, decision = await queries.standing(session, auth, view, now)
         require(standing, "poll.read")
         names = await area_names(session, view.rule.area_ids, current_locale())
-        roll, cast = await queries.counts(session, poll_id) if turnout else (None, None)
+        roll, cast = await queries.counts(session, poll_id)
         voted = (
             auth is not None
             and auth.signed_in
