@@ -192,9 +192,9 @@ async def test_acknowledged_votes_survive_a_kill_right_after_the_answer(
     with serving(settings, log) as (process, port):
         requests = [_request(port, path, *vote) for vote in votes]
         acknowledged = await _vote_until_first_answer(port, requests, process)
+        assert acknowledged, log.read_text()
         assert process.wait(timeout=10) == -signal.SIGKILL
 
-    assert acknowledged, log.read_text()
     stored, roll, voted, chain_holds = await _counts(database, w.poll_id)  # type: ignore[arg-type]
     assert set(acknowledged.values()) <= stored
     assert roll == len(stored) == voted
