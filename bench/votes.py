@@ -13,8 +13,11 @@ process of its own: each of the concurrent connections POSTs ``/polls/{id}/cast`
 back, every request for the next unused voter, with the session cookie, the CSRF cookie and
 the CSRF form field; every answer must be the 200 receipt page. The baseline, in the same run
 on the same database, is ``bench/bare_app.py``'s ``POST /insert`` (one INSERT, no session, no
-CSRF) served and loaded the same way. Afterwards ballots, roll rows, ``poll.voted`` audit
-events and 200 answers must all be equal.
+CSRF) served and loaded the same way. Then each is served once more for an open loop:
+requests arriving at PACED_RATES a second (Poisson, PACED_SECONDS each, a connection each,
+at most PACED_LIMIT at once), latency from the planned arrival to the whole answer (the
+saturated closed loop above measures throughput; its latency is the queue's). Afterwards
+ballots, roll rows, ``poll.voted`` audit events and 200 answers must all be equal.
 
 ``python -m bench.votes profile [--backend sqlite|postgresql] [--votes N]`` casts votes one
 at a time in-process on a fresh database and prints wall and CPU time per vote, the SQL
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -61,13 +65,24 @@ CSRF_COOKIE = "__Host-csrftoken"
 DUMMY_HASH = "!"  # the voters never sign in with a password (as tests/support/polls.py)
 SEED = 20261201
 
+# Open loop: votes (and bare inserts) arriving at these rates, Poisson, each on a connection
+# of its own (a voter's browser), at most PACED_LIMIT at once; PACED_SECONDS of arrivals each.
+PACED_RATES = (25, 50, 100)
+PACED_SECONDS = 5.0
+PACED_LIMIT = 100
+
 BACKENDS = ("sqlite", "postgresql")
 SHORT = {"sqlite": "sq", "postgresql": "pg"}
 
 
 def voters_needed(duration: float) -> int:
     runs = ORDER.count("votes")
-    return max(MIN_VOTERS, int(MAX_RPS * (WARMUP + duration + 2) * runs))
+    paced = sum(paced_count(rate) for rate in (PACED_RATES[0], *PACED_RATES))  # + warm-up
+    return max(MIN_VOTERS, int(MAX_RPS * (WARMUP + duration + 2) * runs)) + paced
+
+
+def paced_count(rate: float) -> int:
+    return int(rate * PACED_SECONDS)
 
 
 # ---------------------------------------------------------------------------- seeding
@@ -394,6 +409,65 @@ async def count(poll_id: int) -> dict[str, Any]:
 # ------------------------------------------------------------------------ load
 
 
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One HTTP/1.1 answer with a Content-Length: (status, body)."""
+    head = (await reader.readuntil(b"\r\n\r\n")).lower()
+    start = head.find(b"\r\ncontent-length:")
+    if not head.startswith(b"http/1.1 ") or start < 0 or b"\r\ntransfer-encoding:" in head:
+        raise ValueError(f"unsupported response head {head[:200]!r}")
+    body = await reader.readexactly(int(head[start + 17 : head.index(b"\r\n", start + 2)]))
+    return int(head[9:12]), body
+
+
+async def _paced(port: int, rate: float, requests: Sequence[bytes], seed: int) -> dict[str, Any]:
+    """Open loop: each request starts at its planned arrival (Poisson, ``rate`` a second)
+    on a connection of its own, at most PACED_LIMIT at once. Latency runs from the planned
+    arrival to the whole answer, so any wait on this side counts against the server."""
+    rng = random.Random(seed)
+    plan, at = [], 0.0
+    for request in requests:
+        at += rng.expovariate(rate)
+        plan.append((at, request))
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    errors: Counter[str] = Counter()
+    samples: list[str] = []
+    limit = asyncio.Semaphore(PACED_LIMIT)
+    began = time.perf_counter() + 0.2
+
+    async def one(at: float, request: bytes) -> None:
+        await asyncio.sleep(max(0.0, began + at - time.perf_counter()))
+        async with limit:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                try:
+                    writer.write(request)
+                    status, body = await read_answer(reader)
+                finally:
+                    writer.close()
+            except Exception as exc:  # any failure is reported and fails the benchmark
+                errors[type(exc).__name__] += 1
+                return
+        if status == 200:
+            latencies.append(time.perf_counter() - (began + at))
+        else:
+            statuses[status] += 1
+            if len(samples) < 3:
+                samples.append(body[:2000].decode(errors="replace"))
+
+    await asyncio.gather(*(one(at, request) for at, request in plan))
+    return {
+        "rate": rate,
+        "ok": len(latencies),
+        "latencies": latencies,
+        "statuses": dict(statuses),
+        "errors": dict(errors),
+        "samples": samples,
+        "exhausted": len(plan) < paced_count(rate),
+        "seconds": plan[-1][0] if plan else 0.0,
+    }
+
+
 async def _load(
     port: int,
     pid: int,
@@ -430,24 +504,14 @@ async def _load(
                     return
                 t0 = clock()
                 writer.write(request)
-                head = (await reader.readuntil(b"\r\n\r\n")).lower()
-                start = head.find(b"\r\ncontent-length:")
-                if (
-                    not head.startswith(b"http/1.1 ")
-                    or start < 0
-                    or b"\r\ntransfer-encoding:" in head
-                ):
-                    raise ValueError(f"unsupported response head {head[:200]!r}")
-                body = await reader.readexactly(
-                    int(head[start + 17 : head.index(b"\r\n", start + 2)])
-                )
+                status, body = await read_answer(reader)
                 t1 = clock()
-                if head[9:12] == b"200":
+                if status == 200:
                     total_ok += 1
                     ends.append(t1)
                     latencies.append(t1 - t0)
                 else:
-                    statuses[int(head[9:12])] += 1
+                    statuses[status] += 1
                     if len(samples) < 3:
                         samples.append(body[:2000].decode(errors="replace"))
         except Exception as exc:  # any failure ends this connection and fails the benchmark
@@ -487,7 +551,8 @@ async def _load(
 
 def load(argv: Sequence[str]) -> None:
     """``python -m bench.votes load PORT --pid PID --out FILE [--db-pid PID] [--warmup S]
-    [--duration S] [--concurrency C] (--voters FILE --poll ID --first N | --insert)``"""
+    [--duration S] [--concurrency C] [--paced RATE] (--voters FILE --poll ID --first N |
+    --insert)``; with ``--paced``, PACED_SECONDS of open-loop arrivals instead."""
     from bench import loadgen
 
     parser = argparse.ArgumentParser()
@@ -503,6 +568,7 @@ def load(argv: Sequence[str]) -> None:
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--last", type=int)
     parser.add_argument("--insert", action="store_true")
+    parser.add_argument("--paced", type=float, help="open loop at this many requests a second")
     args = parser.parse_args(argv)
     if args.insert:
         fixed = request_bytes("/insert", None, None, "")
@@ -512,6 +578,11 @@ def load(argv: Sequence[str]) -> None:
         lines = args.voters.read_text().splitlines()[args.first : args.last]
         prepared = [request_bytes(path, *line.split(" ", 2)) for line in lines]
         requests = iter(prepared)
+    if args.paced:
+        paced = list(itertools.islice(requests, paced_count(args.paced)))
+        result = loadgen.run_loop(_paced(args.port, args.paced, paced, SEED))
+        args.out.write_text(json.dumps(result))
+        return
     result = loadgen.run_loop(
         _load(
             args.port,
@@ -565,6 +636,23 @@ def measure(
     return result
 
 
+def measure_paced(port: int, rate: float, out: Path, extra: Sequence[str]) -> dict[str, Any]:
+    cmd = [
+        str(BIN / "python"), "-m", "bench.votes", "load", str(port), "--pid", "0",
+        "--out", str(out), "--paced", str(rate), *extra,
+    ]  # fmt: skip
+    subprocess.run(cmd, cwd=ROOT, check=True, timeout=PACED_SECONDS + 120)
+    result = json.loads(out.read_text())
+    if result["exhausted"]:
+        raise RuntimeError("the paced load ran out of voters: see voters_needed")
+    if result["statuses"] or result["errors"] or result["ok"] != paced_count(rate):
+        raise RuntimeError(
+            f"port {port} at {rate:g}/s: {result['ok']} ok, non-200 {result['statuses']}, "
+            f"errors {result['errors']}; first bodies: {result['samples']}"
+        )
+    return result
+
+
 # ------------------------------------------------------------------------ running
 
 
@@ -573,6 +661,20 @@ def _postgres_pid(server: Any) -> int | None:
         return int((server.data / "postmaster.pid").read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _touch(env: dict[str, str]) -> None:
+    subprocess.run(
+        [str(BIN / "python"), "-m", "bench.votes", "touch"], cwd=ROOT, env=env, check=True
+    )
+
+
+def _voter_args(seeded: dict[str, Any], first: int) -> list[str]:
+    """The load generator's arguments for the voters from ``first`` on."""
+    return [
+        "--voters", seeded["voters_file"], "--poll", str(seeded["poll_id"]),
+        "--first", str(first), "--last", str(seeded["voters"]),
+    ]  # fmt: skip
 
 
 def run_backend(
@@ -618,16 +720,10 @@ def run_backend(
     for i, target in enumerate(ORDER):
         factory, target_env, ready_path = targets[target]
         if target == "votes":
-            subprocess.run(
-                [str(BIN / "python"), "-m", "bench.votes", "touch"],
-                cwd=ROOT, env=env, check=True,
-            )  # fmt: skip
+            _touch(env)
         with serve(factory, target_env, log, ready_path) as (port, pid):
             if target == "votes":
-                extra = [
-                    "--voters", seeded["voters_file"], "--poll", str(poll_id),
-                    "--first", str(first), "--last", str(seeded["voters"]),
-                ]  # fmt: skip
+                extra = _voter_args(seeded, first)
                 starting_ballots.append(ok_votes)
             else:
                 response = httpx.post(f"http://127.0.0.1:{port}/insert", timeout=10)
@@ -641,7 +737,32 @@ def run_backend(
             if target == "votes":
                 first += measured["total_ok"]
                 ok_votes += measured["total_ok"]
-    bare_inserts = 2 + sum(m["total_ok"] for m in runs["bare"])  # + one check per server
+    paced: dict[str, dict[str, dict[str, float]]] = {"votes": {}, "bare": {}}
+    paced_inserts = 0
+    for target in ("votes", "bare"):
+        factory, target_env, ready_path = targets[target]
+        if target == "votes":
+            _touch(env)
+        with serve(factory, target_env, log, ready_path) as (port, _pid):
+            # The first rate again, unrecorded, warms the fresh server (connections,
+            # templates) first.
+            for n, rate in enumerate((PACED_RATES[0], *PACED_RATES)):
+                extra = _voter_args(seeded, first) if target == "votes" else ["--insert"]
+                found = measure_paced(port, rate, tmp / f"paced-{target}-{n}.json", extra)
+                if target == "votes":
+                    first += found["ok"]
+                    ok_votes += found["ok"]
+                else:
+                    paced_inserts += found["ok"]
+                if n == 0:
+                    continue
+                paced[target][str(rate)] = {
+                    "p50_ms": percentile_ms(found["latencies"], 0.50),
+                    "p99_ms": percentile_ms(found["latencies"], 0.99),
+                    "max_ms": max(found["latencies"]) * 1000,
+                }
+    # + one check per closed-loop server
+    bare_inserts = 2 + sum(m["total_ok"] for m in runs["bare"]) + paced_inserts
     counted_file = tmp / "count.json"
     subprocess.run(
         [str(BIN / "python"), "-m", "bench.votes", "count", str(counted_file), str(poll_id)],
@@ -679,6 +800,7 @@ def run_backend(
         "expected_votes": ok_votes,
         "expected_inserts": bare_inserts,
         "ballots_before_runs": starting_ballots,
+        "paced": paced,
     }
 
 
@@ -737,6 +859,18 @@ def run(duration: float, concurrency: int) -> dict[str, Any]:
             + f" ms, max {votes['max_ms']:.0f} ms; bare p50/p99 "
             f"{bare['p50_ms']:.1f}/{bare['p99_ms']:.1f} ms; receipt page "
             f"{seeded['receipt_bytes']:,} bytes"
+        )
+        lines.append(
+            f"{pad}{backend}: open loop (Poisson arrivals for {PACED_SECONDS:g} s, a connection "
+            f"each, at most {PACED_LIMIT} at once), p50/p99 ms: "
+            + "; ".join(
+                f"{rate}/s vote {v['p50_ms']:.0f}/{v['p99_ms']:.0f}, bare "
+                f"{b['p50_ms']:.0f}/{b['p99_ms']:.0f}"
+                for rate, v, b in (
+                    (rate, found["paced"]["votes"][str(rate)], found["paced"]["bare"][str(rate)])
+                    for rate in PACED_RATES
+                )
+            )
         )
         if votes["db_cpu_us_per_req"] is not None:
             lines.append(

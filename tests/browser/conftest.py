@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
@@ -25,7 +24,7 @@ from deliberate.config import Settings
 from deliberate.db import Database
 from deliberate.demo import DEMO_COMMITTEE
 from tests.support.accounts import PASSWORD, Person, make_person
-from tests.support.postgres import free_port
+from tests.support.serving import deliberate_run
 
 CHROMIUM = os.environ.get("DELIBERATE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -126,34 +125,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # Playwright's sync API may already hold an event loop in this thread.
     with ThreadPoolExecutor(max_workers=1) as pool:
         people = pool.submit(asyncio.run, _make_people(env)).result()
-    port = free_port()
-    log = data / "server.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "deliberate", "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start:\n" + log.read_text())
-            time.sleep(0.1)
-        yield Server(base_url, log, people)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with deliberate_run(env, data / "server.log") as (_, port):
+        yield Server(f"http://127.0.0.1:{port}", data / "server.log", people)
 
 
 @pytest.fixture(scope="package")

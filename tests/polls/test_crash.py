@@ -16,17 +16,13 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
 import pytest
 from litestar.middleware.csrf import generate_csrf_token
 from sqlalchemy import func
@@ -41,6 +37,7 @@ from deliberate.db import Database
 from deliberate.polls.models import Ballot, VoterRoll
 from tests.support.hearings import T0
 from tests.support.polls import form_for, many_residents, poll_world
+from tests.support.serving import deliberate_run
 
 pytestmark = pytest.mark.usefixtures("cheap_passwords")
 
@@ -48,47 +45,17 @@ VOTERS = 24
 RECEIPT = re.compile(rb'receipt-code">([0-9a-f]{64})<')
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serving(settings: Settings, log: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
-    """``deliberate run`` on this test's data directory and database, once it answers:
-    (the process, its port)."""
+    """``deliberate run`` on this test's data directory and database: (process, port)."""
     env = {
         **os.environ,
         "DELIBERATE_ENV": "development",
         "DELIBERATE_DATA_DIR": str(settings.data_dir),
         "DELIBERATE_DATABASE_URL": settings.database_url,
     }
-    port = _free_port()
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "deliberate", "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start:\n" + log.read_text())
-            time.sleep(0.1)
-        yield process, port
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
+    with deliberate_run(env, log) as started:
+        yield started
 
 
 async def _signed_in(database: Database, user_ids: list[int]) -> list[str]:
