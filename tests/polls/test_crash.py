@@ -34,7 +34,8 @@ from deliberate.audit import services as audit
 from deliberate.audit.models import AuditEvent
 from deliberate.config import Settings
 from deliberate.db import Database
-from deliberate.polls.models import Ballot, VoterRoll
+from deliberate.polls import queries
+from deliberate.polls.models import Ballot
 from tests.support.hearings import T0
 from tests.support.polls import form_for, many_residents, poll_world
 from tests.support.serving import deliberate_run
@@ -126,11 +127,7 @@ async def _counts(database: Database, poll_id: int) -> tuple[set[str], int, int,
         stored = set(
             (await session.exec(select(Ballot.receipt).where(Ballot.poll_id == poll_id))).all()
         )
-        roll = (
-            await session.exec(
-                select(func.count()).select_from(VoterRoll).where(VoterRoll.poll_id == poll_id)
-            )
-        ).one()
+        roll, _ = await queries.counts(session, poll_id)
         voted = (
             await session.exec(
                 select(func.count())

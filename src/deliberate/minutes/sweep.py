@@ -5,8 +5,8 @@ that completes the job records it on the version. A run that loses its job's lea
 stopped between the two, leaves a file nothing references and nothing serves.
 ``deliberate minutes sweep`` removes such files once they are older than :data:`GRACE`,
 four times as long as a run may take (``jobs.worker.TIME_LIMIT``), so a run in flight
-never loses its file. Only names the job writes are considered: anything else an operator puts
-in the directory stays.
+never loses its file. Only names the job writes are considered: anything else an operator
+puts in the directory stays.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlmodel import col, select
 
@@ -45,8 +46,7 @@ def unreferenced(
     )
 
 
-def _stored(settings: Settings) -> list[StoredFile]:
-    directory = pdf_dir(settings)
+def _stored(directory: Path) -> list[StoredFile]:
     if not directory.is_dir():
         return []
     return [
@@ -61,7 +61,8 @@ async def sweep(
 ) -> list[str]:
     """Remove (or with ``remove=False`` only list) the unreferenced files. The directory
     is listed before the references are read, so a file recorded in between is kept."""
-    stored = _stored(settings)
+    directory = pdf_dir(settings)
+    stored = _stored(directory)
     async with database.read() as session:
         rows = await session.exec(
             select(Minutes.pdf_path).where(col(Minutes.pdf_path).is_not(None))
@@ -70,5 +71,5 @@ async def sweep(
     names = unreferenced(stored, referenced, now or datetime.now(UTC))
     if remove:
         for name in names:
-            (pdf_dir(settings) / name).unlink(missing_ok=True)
+            (directory / name).unlink(missing_ok=True)
     return names
